@@ -1,0 +1,154 @@
+"""Measure inpainting methods on the same photos and masks.
+
+    python -m ganpaint.evaluate --images ../shared/data/scenery/val --methods gan,telea,ns \
+        --difficulty easy,medium,hard --size 256 --seed 0 --json results.json
+
+Each photo is centre-cropped to a square of ``--size``; each difficulty gets a
+seeded mask per photo, so every method sees exactly the same holes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from tqdm import tqdm
+
+from .data import center_square, list_images, load_rgb
+from .inpainters import METHODS, get_inpainter, method_class
+from .masks import DIFFICULTY, difficulty_mask
+from .metrics import lpips, psnr, ssim
+
+FIELDS = ("method", "difficulty", "n", "psnr", "ssim", "lpips", "l1_hole", "accuracy", "ms_per_image")
+
+
+def eval_masks(n_images: int, size: int, difficulty: str, seed: int) -> list[np.ndarray]:
+    k = list(DIFFICULTY).index(difficulty)
+    return [difficulty_mask(size, size, difficulty, np.random.default_rng([seed, i, k])) for i in range(n_images)]
+
+
+def image_metrics(result: np.ndarray, truth: np.ndarray, hole: np.ndarray) -> dict:
+    """Metrics of one result against the truth, on a [0, 1] scale."""
+    a = torch.from_numpy(result).permute(2, 0, 1)[None].float() / 255
+    b = torch.from_numpy(truth).permute(2, 0, 1)[None].float() / 255
+    diff = (a - b).abs()
+    h = torch.from_numpy(hole)[None, None].float()
+    return {
+        "psnr": psnr(a, b).item(),
+        "ssim": ssim(a, b).item(),
+        "lpips": lpips(a, b).item(),
+        "l1_hole": ((diff * h).sum() / (h.sum() * 3)).item(),
+        "accuracy": 1 - diff.mean().item(),
+    }
+
+
+def make_inpainter(name: str, weights: str | None):
+    if name == "gan" and weights:
+        return get_inpainter("gan", weights=weights)
+    return get_inpainter(name)
+
+
+def evaluate(images: list[np.ndarray], methods: list[str], difficulties: list[str], size: int, seed: int,
+             weights: str | None = None, grid_dir: Path | None = None) -> dict:
+    results, unavailable = [], []
+    inpainters = {}
+    for name in methods:
+        ok, why = method_class(name).available()
+        if ok and name == "gan" and weights:
+            ok, why = True, ""
+        if not ok:
+            unavailable.append({"method": name, "reason": why})
+            continue
+        try:
+            inpainters[name] = make_inpainter(name, weights)
+        except Exception as e:  # e.g. weights that cannot be downloaded offline
+            unavailable.append({"method": name, "reason": str(e).splitlines()[0]})
+    for difficulty in difficulties:
+        masks = eval_masks(len(images), size, difficulty, seed)
+        outputs = {}
+        for name, inpainter in inpainters.items():
+            inpainter(images[0], masks[0] * 255, strategy="full")  # warm-up: first-call costs stay out of the timing
+            rows, times, outputs[name] = [], [], []
+            for truth, mask in tqdm(list(zip(images, masks)), desc=f"{name} {difficulty}", leave=False):
+                result, ms = inpainter.timed(Image.fromarray(truth), Image.fromarray(mask * 255), strategy="full")
+                result = np.asarray(result)
+                outputs[name].append(result)
+                rows.append(image_metrics(result, truth, mask.astype(bool)))
+                times.append(ms)
+            summary = {"method": name, "difficulty": difficulty, "n": len(rows)}
+            summary.update({k: float(np.mean([r[k] for r in rows])) for k in rows[0]})
+            summary["ms_per_image"] = statistics.median(times)
+            results.append(summary)
+        if grid_dir is not None and outputs:
+            save_grid(grid_dir / f"grid_{difficulty}.png", images, masks, outputs)
+    return {"results": results, "unavailable": unavailable}
+
+
+def save_grid(path: Path, images, masks, outputs: dict, rows: int = 4):
+    """One row per photo: masked input | each method | truth."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for i in range(min(rows, len(images))):
+        masked = images[i].copy()
+        masked[masks[i].astype(bool)] = 255
+        lines.append(np.concatenate([masked] + [outputs[m][i] for m in outputs] + [images[i]], axis=1))
+    Image.fromarray(np.concatenate(lines, axis=0)).save(path)
+    (path.with_suffix(".txt")).write_text("columns: masked input | " + " | ".join(outputs) + " | ground truth\n")
+
+
+def markdown_table(results: list[dict]) -> str:
+    lines = ["| method | difficulty | n | PSNR ↑ | SSIM ↑ | LPIPS ↓ | L1 hole ↓ | accuracy ↑ | ms/image |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {r['method']} | {r['difficulty']} | {r['n']} | {r['psnr']:.2f} | {r['ssim']:.4f} | "
+                     f"{r['lpips']:.4f} | {r['l1_hole']:.4f} | {r['accuracy']:.4f} | {r['ms_per_image']:.1f} |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m ganpaint.evaluate", description=__doc__.split("\n\n")[0])
+    p.add_argument("--images", required=True, help="folder of photos (recursive)")
+    p.add_argument("--methods", default="gan,telea,ns", help=f"comma-separated, from {','.join(METHODS)}")
+    p.add_argument("--difficulty", default="easy,medium,hard", help=f"comma-separated, from {','.join(DIFFICULTY)}")
+    p.add_argument("--size", type=int, default=256)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--limit", type=int, default=0, help="use only the first N photos (0 = all)")
+    p.add_argument("--weights", default=None, help="GAN weights: a save_pretrained folder or Hub repo id")
+    p.add_argument("--json", default=None, help="write the results here")
+    p.add_argument("--grid-dir", default=None, help="write a sample grid PNG per difficulty here")
+    args = p.parse_args(argv)
+
+    methods = [m for m in args.methods.split(",") if m]
+    difficulties = [d for d in args.difficulty.split(",") if d]
+    for m in methods:
+        if m not in METHODS:
+            p.error(f"unknown method {m!r}; choose from {', '.join(METHODS)}")
+    for d in difficulties:
+        if d not in DIFFICULTY:
+            p.error(f"unknown difficulty {d!r}; choose from {', '.join(DIFFICULTY)}")
+    files = list_images(args.images)[: args.limit or None]
+    images = [center_square(load_rgb(f), args.size) for f in files]
+
+    out = evaluate(images, methods, difficulties, args.size, args.seed, args.weights,
+                   Path(args.grid_dir) if args.grid_dir else None)
+    out.update({"images": str(args.images), "n_images": len(images), "size": args.size, "seed": args.seed,
+                "weights": args.weights, "device": platform.processor() or platform.machine(),
+                "torch_threads": torch.get_num_threads(), "command": "python -m ganpaint.evaluate " + " ".join(sys.argv[1:] if argv is None else argv)})
+    print(markdown_table(out["results"]))
+    for u in out["unavailable"]:
+        print(f"{u['method']}: unavailable ({u['reason']})")
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(out, indent=2))
+    return out
+
+
+if __name__ == "__main__":
+    main()

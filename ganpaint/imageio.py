@@ -1,0 +1,116 @@
+"""Turning user input into checked images and masks, and model output back into the input's mode.
+
+Every method works on 8-bit RGB; this module keeps the user's own mode (L, RGBA,
+16-bit, float...) so that pixels outside the mask come back byte-identical.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# Largest image accepted: 4096 x 4096 (16.8 megapixels). Larger inputs are refused, not silently shrunk.
+MAX_PIXELS = 4096 * 4096
+
+# Modes kept as they are; any other mode is converted first (palette -> RGB/RGBA, CMYK -> RGB, 1 -> L).
+NATIVE_MODES = {"RGB", "RGBA", "L", "LA", "I;16", "I", "F"}
+
+
+class InpaintError(ValueError):
+    """Bad input: the message says what is wrong and what to do."""
+
+
+def open_image(src, what: str = "image") -> Image.Image:
+    """A PIL image from a PIL image, a path, bytes or a numpy array, upright (EXIF orientation applied)."""
+    if src is None:
+        raise InpaintError(f"no {what} given")
+    try:
+        if isinstance(src, Image.Image):
+            im = src
+        elif isinstance(src, np.ndarray):
+            im = Image.fromarray(src)
+        elif isinstance(src, (bytes, bytearray)):
+            im = Image.open(io.BytesIO(src))
+        else:
+            path = Path(src)
+            if not path.is_file():
+                raise InpaintError(f"{what} file not found: {path}")
+            im = Image.open(path)
+        w, h = im.size  # header only: refuse huge files before decoding them
+        if w * h > MAX_PIXELS:
+            raise InpaintError(f"{what} is {w}x{h} = {w * h / 1e6:.1f} MP; the limit is {MAX_PIXELS / 1e6:.1f} MP (4096x4096). Downscale it first.")
+        im.load()
+        return ImageOps.exif_transpose(im)
+    except (UnidentifiedImageError, OSError, TypeError) as e:
+        raise InpaintError(f"{what} is not a readable image ({e})") from e
+
+
+def normalize_mode(im: Image.Image) -> Image.Image:
+    """The image in one of NATIVE_MODES."""
+    if im.mode in NATIVE_MODES:
+        return im
+    if im.mode.startswith("I;16"):
+        return Image.fromarray(np.asarray(im).astype(np.uint16))
+    if im.mode in ("P", "PA"):
+        return im.convert("RGBA" if im.mode == "PA" or "transparency" in im.info else "RGB")
+    if im.mode == "1":
+        return im.convert("L")
+    return im.convert("RGBA" if "A" in im.mode else "RGB")
+
+
+def _sixteen_bit(arr: np.ndarray, mode: str) -> bool:
+    return mode == "I;16" or (mode == "I" and arr.max(initial=0) > 255)
+
+
+def to_rgb8(arr: np.ndarray, mode: str) -> np.ndarray:
+    """The 8-bit RGB view every method works on."""
+    if mode in ("RGB", "RGBA"):
+        return np.ascontiguousarray(arr[..., :3])
+    if mode == "LA":
+        arr = arr[..., 0]
+    if mode in ("I;16", "I"):
+        arr = np.clip(arr, 0, 65535) / 257.0 if _sixteen_bit(arr, mode) else np.clip(arr, 0, 255)
+    elif mode == "F":
+        arr = np.clip(arr * 255.0 if arr.max(initial=0) <= 1.0 else arr, 0, 255)
+    gray = np.round(arr).astype(np.uint8)
+    return np.repeat(gray[..., None], 3, axis=2)
+
+
+def from_rgb8(fill: np.ndarray, arr: np.ndarray, mode: str) -> np.ndarray:
+    """The fill in the original's mode and value range (new pixels are opaque)."""
+    if mode == "RGB":
+        return fill
+    if mode == "RGBA":
+        return np.concatenate([fill, np.full(fill.shape[:2] + (1,), 255, np.uint8)], axis=2)
+    gray = fill.astype(np.float64) @ np.array([0.299, 0.587, 0.114])  # ITU-R 601, as PIL's convert("L")
+    if mode == "L":
+        return np.round(gray).astype(np.uint8)
+    if mode == "LA":
+        return np.stack([np.round(gray).astype(np.uint8), np.full(gray.shape, 255, np.uint8)], axis=2)
+    if mode in ("I;16", "I"):
+        return np.round(gray * (257 if _sixteen_bit(arr, mode) else 1)).astype(arr.dtype)
+    return (gray / 255.0 if arr.max(initial=0) <= 1.0 else gray).astype(arr.dtype)  # F
+
+
+def open_mask(src, size: tuple[int, int]) -> np.ndarray:
+    """A boolean mask (True = fill) of the image's ``size`` (width, height).
+
+    White (> 127) marks pixels to fill. A mask with transparency (a painted layer) uses its alpha.
+    """
+    im = open_image(src, "mask")
+    if im.size != size:
+        raise InpaintError(f"mask is {im.size[0]}x{im.size[1]} but the image is {size[0]}x{size[1]}; they must match")
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+        alpha = np.asarray(im.convert("RGBA"))[..., 3]
+        if alpha.min() < 255:
+            return alpha > 127
+    im = normalize_mode(im)
+    return to_rgb8(np.asarray(im), im.mode).max(axis=2) > 127
+
+
+def check_mask(mask: np.ndarray):
+    if not mask.any():
+        raise InpaintError("the mask is empty: paint (white) the area to fill")

@@ -1,0 +1,131 @@
+"""The one interface every inpainting method implements.
+
+``Inpainter.__call__`` owns everything that is not the model: input checks,
+modes, the large-image strategy, padding and pasting back only the masked
+pixels. A method implements ``forward`` at model resolution and says what it
+needs (``pad_multiple``, ``max_side``).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from ..imageio import InpaintError, check_mask, from_rgb8, normalize_mode, open_image, open_mask, to_rgb8
+
+STRATEGIES = ("auto", "full", "crop", "resize")
+
+
+class Inpainter:
+    """Base class. ``inpainter(image, mask) -> image`` (PIL in, PIL out, same size and mode).
+
+    Strategies for large images:
+      * ``full``: run on the whole image (padded to ``pad_multiple``).
+      * ``crop``: run on a box around each masked region with ``crop_margin`` px of context;
+        a box larger than ``max_side`` is downscaled, filled, and the fill upscaled.
+      * ``resize``: downscale the whole image to ``max_side``, fill, upscale the fill.
+      * ``auto``: ``full`` up to ``max_side``, ``crop`` above it.
+    Only masked pixels are ever written; everything else is the input's own bytes.
+    """
+
+    name = "base"
+    pad_multiple = 8
+    max_side = 1024
+    crop_margin = 128
+
+    @classmethod
+    def available(cls) -> tuple[bool, str]:
+        """Whether this method can run here, and if not, why."""
+        return True, ""
+
+    def forward(self, image: np.ndarray, mask: np.ndarray, **options) -> np.ndarray:
+        """Fill ``mask`` (bool HxW) in ``image`` (uint8 HxWx3, H and W multiples of ``pad_multiple``)."""
+        raise NotImplementedError
+
+    def __call__(self, image, mask, strategy: str = "auto", progress: Callable[[float, str], None] | None = None,
+                 **options) -> Image.Image:
+        # 1. Check inputs
+        if strategy not in STRATEGIES:
+            raise InpaintError(f"unknown strategy {strategy!r}; use one of {STRATEGIES}")
+        im = normalize_mode(open_image(image))
+        hole = open_mask(mask, im.size)
+        check_mask(hole)
+        # 2. Fill the 8-bit RGB view with the chosen strategy
+        arr = np.asarray(im)
+        rgb = to_rgb8(arr, im.mode)
+        if strategy == "auto":
+            strategy = "full" if max(rgb.shape[:2]) <= self.max_side else "crop"
+        fill = np.zeros_like(rgb)
+        if strategy == "crop":
+            boxes = region_boxes(hole, self.crop_margin)
+            for i, (x0, y0, x1, y1) in enumerate(boxes):
+                if progress:
+                    progress(i / len(boxes), f"region {i + 1}/{len(boxes)}")
+                sub = hole[y0:y1, x0:x1]
+                fill[y0:y1, x0:x1][sub] = self._fit(rgb[y0:y1, x0:x1], sub, options)[sub]
+        else:
+            fill = self._fit(rgb, hole, options) if strategy == "resize" else self._padded(rgb, hole, options)
+        # 3. Paste back only the masked pixels, in the input's own mode
+        out = arr.copy()
+        out[hole] = from_rgb8(fill, arr, im.mode)[hole]
+        if progress:
+            progress(1.0, "done")
+        return Image.fromarray(out)  # the dtype and channel count give back the input's mode
+
+    def timed(self, image, mask, **kwargs) -> tuple[Image.Image, float]:
+        """The result and the wall time in milliseconds."""
+        t = time.perf_counter()
+        result = self(image, mask, **kwargs)
+        return result, (time.perf_counter() - t) * 1000
+
+    def _fit(self, rgb: np.ndarray, hole: np.ndarray, options) -> np.ndarray:
+        """Fill at most ``max_side`` pixels on the long side: downscale, fill, upscale."""
+        h, w = hole.shape
+        scale = self.max_side / max(h, w)
+        if scale >= 1:
+            return self._padded(rgb, hole, options)
+        sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
+        small = cv2.resize(rgb, (sw, sh), interpolation=cv2.INTER_AREA)
+        # Area-resize then any coverage: thin strokes must not vanish when downscaled.
+        small_hole = cv2.resize(hole.astype(np.float32), (sw, sh), interpolation=cv2.INTER_AREA) > 0
+        filled = self._padded(small, small_hole, options)
+        return cv2.resize(filled, (w, h), interpolation=cv2.INTER_CUBIC)
+
+    def _padded(self, rgb: np.ndarray, hole: np.ndarray, options) -> np.ndarray:
+        """Pad to ``pad_multiple`` by reflection (padding counts as known), run ``forward``, crop."""
+        h, w = hole.shape
+        m = self.pad_multiple
+        ph, pw = -h % m, -w % m
+        if ph or pw:
+            mode = "reflect" if ph < h and pw < w else "edge"
+            rgb = np.pad(rgb, ((0, ph), (0, pw), (0, 0)), mode=mode)
+            hole = np.pad(hole, ((0, ph), (0, pw)))
+        out = self.forward(np.ascontiguousarray(rgb), hole, **options)
+        return out[:h, :w]
+
+
+def region_boxes(hole: np.ndarray, margin: int) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, y0, x1, y1) around the masked regions, grown by ``margin`` and merged where they overlap,
+    so each masked pixel lies in exactly one box."""
+    h, w = hole.shape
+    n, _, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
+    boxes = [(max(0, x - margin), max(0, y - margin), min(w, x + bw + margin), min(h, y + bh + margin))
+             for x, y, bw, bh, _ in stats[1:]]
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(boxes)):
+            for j in range(i + 1, len(boxes)):
+                a, b = boxes[i], boxes[j]
+                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
+                    boxes[i] = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+                    del boxes[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return boxes

@@ -1,0 +1,50 @@
+"""The ganpaint GAN behind the common interface."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..models import Generator
+from .base import Inpainter
+
+DEFAULT_WEIGHTS = Path(__file__).resolve().parents[2] / "weights" / "gan"
+
+
+def default_weights() -> str:
+    """``GANPAINT_GAN_WEIGHTS`` (a folder or Hub repo id), else the committed ``weights/gan``."""
+    return os.environ.get("GANPAINT_GAN_WEIGHTS", str(DEFAULT_WEIGHTS))
+
+
+class GANInpainter(Inpainter):
+    name = "gan"
+    pad_multiple = Generator.pad_multiple
+    max_side = 1024
+
+    def __init__(self, weights: str | None = None, device: str | None = None, generator: Generator | None = None):
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        if generator is None:
+            generator = Generator.from_pretrained(weights or default_weights())
+        self.generator = generator.eval().to(self.device, memory_format=torch.channels_last)
+
+    @classmethod
+    def available(cls) -> tuple[bool, str]:
+        w = default_weights()
+        if Path(w).exists() and not (Path(w) / "model.safetensors").exists():
+            return False, f"no GAN weights in {w}: train them with `python train.py gan` or set GANPAINT_GAN_WEIGHTS"
+        return True, ""
+
+    @property
+    def parameters(self) -> int:
+        return sum(p.numel() for p in self.generator.parameters())
+
+    @torch.inference_mode()
+    def forward(self, image: np.ndarray, mask: np.ndarray, **options) -> np.ndarray:
+        x = torch.from_numpy(image.copy()).to(self.device).permute(2, 0, 1)[None].float().div(127.5).sub(1)
+        m = torch.from_numpy(mask).to(self.device)[None, None].float()
+        x = x.contiguous(memory_format=torch.channels_last)
+        y = self.generator(x, m)
+        return y[0].permute(1, 2, 0).add(1).mul(127.5).round().clamp(0, 255).byte().cpu().numpy()

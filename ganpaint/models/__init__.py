@@ -1,0 +1,4 @@
+from .discriminator import PatchDiscriminator
+from .generator import Generator
+
+__all__ = ["Generator", "PatchDiscriminator"]

@@ -1,0 +1,1 @@
+"""Training scripts: ``gan`` (the inpainting GAN) and ``diffusion`` (the scratch diffusion baseline)."""

@@ -1,0 +1,251 @@
+"""Train the inpainting GAN. Reads top to bottom: config, setup, data, models, optimisers, loop.
+
+    python train.py gan --data ../shared/data/scenery/train --out runs/gan
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from tqdm import tqdm
+
+from ..data import TrainSet, batches, validation_set
+from ..losses import GANLoss, PerceptualLoss, feature_matching, hole_l1, r1_penalty, ssim_loss
+from ..models import Generator, PatchDiscriminator
+from .common import CSVLog, EMA, Timer, load_checkpoint, parse_config, pick_device, save_checkpoint, unwrap
+
+
+@dataclass
+class GANConfig:
+    """Train the ganpaint inpainting GAN."""
+
+    data: str = "../shared/data/scenery/train"
+    val_data: str = "../shared/data/scenery/val"
+    out: str = "runs/gan"
+    size: int = 256
+    batch_size: int = 8
+    steps: int = 20000  # the LR schedule's length; training stops here or at --max-minutes
+    max_minutes: float = 0.0  # 0 = no time budget
+    resume: bool = False
+    init_from: str = ""  # a save_pretrained generator folder to start G from
+    # models
+    g_channels: tuple = (24, 48, 96, 160)
+    g_decoder_channels: tuple = (96, 48, 24)
+    g_dilations: tuple = (1, 2, 4, 8, 1, 2)
+    g_fourier_every: int = 2
+    use_edges: bool = False
+    d_base: int = 32
+    d_layers: int = 3
+    # optimisation
+    lr_g: float = 3e-4
+    lr_d: float = 1e-4
+    warmup_steps: int = 200
+    decay_start: float = 0.6  # cosine decay to 10 % over the last 40 % of --steps
+    ema_decay: float = 0.999
+    d_throttle: float = 0.9  # skip the D step while its running accuracy is above this
+    # losses
+    l1_weight: float = 100.0
+    ssim_weight: float = 1.0
+    perceptual_weight: float = 1.0
+    adv_weight: float = 1.0
+    fm_weight: float = 10.0
+    r1_weight: float = 0.0
+    r1_every: int = 16
+    gan_loss: str = "hinge"
+    perceptual_layers: tuple = ("relu1_2", "relu2_2", "relu3_3")
+    perceptual_size: int = 0  # run VGG at this size (0 = training size)
+    # system
+    device: str = "auto"
+    amp: bool = True  # bf16 autocast on CUDA (on CPUs without AMX it is slower, so CPU runs stay fp32)
+    channels_last: bool = True
+    compile: bool = False
+    num_workers: int = 0
+    threads: int = 0  # CPU threads (0 = PyTorch's default)
+    seed: int = 0
+    val_every: int = 500
+    val_n: int = 16
+    ckpt_every: int = 250
+    push_to_hub: str = ""
+
+
+def get_lr(step: int, base: float, cfg: GANConfig) -> float:
+    if step < cfg.warmup_steps:
+        return base * (step + 1) / cfg.warmup_steps
+    start = int(cfg.decay_start * cfg.steps)
+    if step < start:
+        return base
+    t = min(1.0, (step - start) / max(1, cfg.steps - start))
+    return base * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+@torch.no_grad()
+def validate(g, images, masks, device, out_png: Path | None = None, batch: int = 8) -> dict:
+    """PSNR / SSIM / LPIPS of ``g`` on the fixed val set; optionally a grid PNG (input | fill | truth)."""
+    from ..metrics import lpips, psnr, ssim
+
+    outs = []
+    for i in range(0, len(images), batch):
+        x, m = images[i : i + batch].to(device), masks[i : i + batch].to(device)
+        outs.append(g(x, m).float().clamp(-1, 1).cpu())
+    out, truth = (torch.cat(outs) + 1) / 2, (images + 1) / 2
+    metrics = {"val_psnr": psnr(out, truth).mean().item(), "val_ssim": ssim(out, truth).item()}
+    try:
+        metrics["val_lpips"] = lpips(out, truth).mean().item()
+    except Exception as e:  # LPIPS weights missing offline: report the other two
+        print(f"LPIPS skipped: {e}")
+    if out_png is not None:
+        rows = [torch.cat([truth[i] * (1 - masks[i]) + masks[i], out[i], truth[i]], 2) for i in range(min(6, len(out)))]
+        grid = (torch.cat(rows, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+        Image.fromarray(grid).save(out_png)
+    return metrics
+
+
+def main(cfg: GANConfig):
+    # 1. Setup
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    device = pick_device(cfg.device)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True
+    memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format
+    ckpt_path = out / "ckpt.pt"
+
+    # 2. Resume: the checkpoint's config wins, except for the budget and where to stop
+    state = None
+    if cfg.resume and ckpt_path.exists():
+        state = load_checkpoint(ckpt_path)
+        saved = {k: tuple(v) if isinstance(v, list) else v for k, v in state["config"].items()}
+        keep = {"steps", "max_minutes", "resume", "push_to_hub", "val_every", "ckpt_every", "num_workers", "threads", "device"}
+        cfg = dataclasses.replace(cfg, **{k: v for k, v in saved.items() if k not in keep and hasattr(cfg, k)})
+    (out / "config.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=2))
+
+    # 3. Data
+    dataset = TrainSet(cfg.data, cfg.size, seed=cfg.seed)
+    val_images, val_masks = validation_set(cfg.val_data, cfg.size, n=cfg.val_n) if cfg.val_data else (None, None)
+
+    # 4. Models
+    g = Generator(channels=cfg.g_channels, decoder_channels=cfg.g_decoder_channels, dilations=cfg.g_dilations,
+                  fourier_every=cfg.g_fourier_every, use_edges=cfg.use_edges)
+    if cfg.init_from and state is None:
+        g.load_state_dict(Generator.from_pretrained(cfg.init_from).state_dict())
+    d = PatchDiscriminator(base=cfg.d_base, n_layers=cfg.d_layers)
+    g, d = g.to(device, memory_format=memory_format), d.to(device, memory_format=memory_format)
+    ema = EMA(g, cfg.ema_decay)
+    perceptual = PerceptualLoss(cfg.perceptual_layers, size=cfg.perceptual_size or None).to(device) if cfg.perceptual_weight else None
+    gan_loss = GANLoss(cfg.gan_loss)
+    print(f"G: {sum(p.numel() for p in g.parameters()) / 1e6:.2f} M params, D: {sum(p.numel() for p in d.parameters()) / 1e6:.2f} M")
+
+    # 5. Optimisers
+    opt_g = torch.optim.Adam(g.parameters(), lr=cfg.lr_g, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(d.parameters(), lr=cfg.lr_d, betas=(0.5, 0.999))
+    step, d_acc, elapsed_before = 0, 0.5, 0.0
+    if state is not None:
+        g.load_state_dict(state["g"])
+        d.load_state_dict(state["d"])
+        ema.model.load_state_dict(state["ema"])
+        opt_g.load_state_dict(state["opt_g"])
+        opt_d.load_state_dict(state["opt_d"])
+        step, d_acc, elapsed_before = state["step"], state["d_acc"], state["minutes"]
+        print(f"resumed from {ckpt_path} at step {step}")
+    g_train, d_train = (torch.compile(g), torch.compile(d)) if cfg.compile else (g, d)
+
+    def save():
+        save_checkpoint(ckpt_path, {
+            "g": g.state_dict(), "d": d.state_dict(), "ema": ema.model.state_dict(),
+            "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step, "d_acc": d_acc,
+            "minutes": elapsed_before + timer.minutes(), "config": dataclasses.asdict(cfg),
+        })
+        ema.model.save_pretrained(out / "generator")
+
+    # 6. The loop
+    log = CSVLog(out / "log.csv", ["step", "minutes", "lr_g", "g_loss", "l1", "ssim", "adv", "fm", "perceptual", "d_loss",
+                                   "d_acc", "d_step", "images_per_s", "val_psnr", "val_ssim", "val_lpips"])
+    timer = Timer()
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp and device.type == "cuda")
+    data = batches(dataset, cfg.batch_size, start_step=step, num_workers=cfg.num_workers)
+    bar = tqdm(total=cfg.steps, initial=step, desc="gan", dynamic_ncols=True)
+    images_seen_t0, t0 = 0, time.time()
+    while step < cfg.steps and not (cfg.max_minutes and timer.minutes() >= cfg.max_minutes):
+        images, masks = next(data)
+        images = images.to(device, non_blocking=True).contiguous(memory_format=memory_format)
+        masks = masks.to(device, non_blocking=True).contiguous(memory_format=memory_format)
+        for opt, base in ((opt_g, cfg.lr_g), (opt_d, cfg.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = get_lr(step, base, cfg)
+
+        with autocast:
+            fake = g_train(images, masks)
+
+        # Discriminator step, skipped while D dominates so G keeps a useful signal.
+        d_step = d_acc < cfg.d_throttle
+        real_in = images.detach().requires_grad_(cfg.r1_weight > 0 and step % cfg.r1_every == 0)
+        with autocast, torch.set_grad_enabled(d_step):
+            real_logits, real_feats = d_train(real_in, masks)
+            fake_logits_d, _ = d_train(fake.detach(), masks)
+            d_loss = gan_loss.d_loss(real_logits.float(), fake_logits_d.float())
+        if d_step:
+            if real_in.requires_grad:
+                d_loss = d_loss + cfg.r1_weight * cfg.r1_every * r1_penalty(real_logits.float(), real_in)
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+        acc = ((real_logits > 0).float().mean() + (fake_logits_d < 0).float().mean()).item() / 2
+        d_acc = 0.9 * d_acc + 0.1 * acc
+
+        # Generator step
+        with autocast:
+            fake_logits, fake_feats = d_train(fake, masks)
+            losses = {
+                "l1": cfg.l1_weight * hole_l1(fake.float(), images, masks),
+                "ssim": cfg.ssim_weight * ssim_loss(fake.float(), images),
+                "adv": cfg.adv_weight * gan_loss.g_loss(fake_logits.float()),
+                "fm": cfg.fm_weight * feature_matching([f.float() for f in fake_feats], [r.float() for r in real_feats]),
+            }
+            if perceptual is not None:
+                losses["perceptual"] = cfg.perceptual_weight * perceptual(fake, images).float()
+        g_loss = sum(losses.values())
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        opt_g.step()
+        ema.update(unwrap(g_train), step)
+        step += 1
+        images_seen_t0 += cfg.batch_size
+        bar.update(1)
+
+        if step % 10 == 0 or step % cfg.val_every == 0 or step == cfg.steps:
+            rate = images_seen_t0 / (time.time() - t0)
+            row = {"step": step, "minutes": round(elapsed_before + timer.minutes(), 3), "lr_g": get_lr(step, cfg.lr_g, cfg),
+                   "g_loss": g_loss.item(), **{k: v.item() for k, v in losses.items()}, "d_loss": d_loss.item(),
+                   "d_acc": round(d_acc, 4), "d_step": int(d_step), "images_per_s": round(rate, 2)}
+            if val_images is not None and (step % cfg.val_every == 0 or step == cfg.steps):
+                row.update(validate(ema.model, val_images, val_masks, device, out / f"val_{step:06d}.png"))
+            log.write(row)
+            bar.set_postfix(g=f"{g_loss.item():.2f}", d=f"{d_loss.item():.2f}", acc=f"{d_acc:.2f}", ips=f"{rate:.1f}")
+        if step % cfg.ckpt_every == 0:
+            save()
+    bar.close()
+    save()
+    print(f"stopped at step {step} after {timer.minutes():.1f} min; checkpoint {ckpt_path}, generator {out / 'generator'}")
+
+    # 7. Publish
+    if cfg.push_to_hub:
+        from ..hub import push_generator
+
+        push_generator(out / "generator", cfg.push_to_hub, dataclasses.asdict(cfg), step)
+    return step
+
+
+def cli(argv=None):
+    return main(parse_config(GANConfig, argv, prog="train.py gan"))
