@@ -60,9 +60,8 @@ def evaluate(images: list[np.ndarray], methods: list[str], difficulties: list[st
     results, unavailable = [], []
     inpainters = {}
     for name in methods:
-        ok, why = method_class(name).available()
-        if ok and name == "gan" and weights:
-            ok, why = True, ""
+        # Explicit --weights stand in for the default ones, so only those are checked (by loading them).
+        ok, why = (True, "") if name == "gan" and weights else method_class(name).available()
         if not ok:
             unavailable.append({"method": name, "reason": why})
             continue

@@ -46,14 +46,24 @@ class Inpainter:
         """Fill ``mask`` (bool HxW) in ``image`` (uint8 HxWx3, H and W multiples of ``pad_multiple``)."""
         raise NotImplementedError
 
-    def __call__(self, image, mask, strategy: str = "auto", progress: Callable[[float, str], None] | None = None,
-                 **options) -> Image.Image:
+    def __call__(self, image, mask, strategy: str = "auto", grow: int = 0, feather: int = 0,
+                 progress: Callable[[float, str], None] | None = None, **options) -> Image.Image:
+        """Fill the white part of ``mask``.
+
+        ``grow`` dilates the mask by that many pixels first (covers halos around a removed object);
+        ``feather`` blends the fill into the original over that many pixels *inside* the mask.
+        """
         # 1. Check inputs
         if strategy not in STRATEGIES:
             raise InpaintError(f"unknown strategy {strategy!r}; use one of {STRATEGIES}")
+        if grow < 0 or feather < 0:
+            raise InpaintError("grow and feather must not be negative")
         im = normalize_mode(open_image(image))
         hole = open_mask(mask, im.size)
         check_mask(hole)
+        if grow:
+            kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
+            hole = cv2.dilate(hole.astype(np.uint8), kernel) > 0
         # 2. Fill the 8-bit RGB view with the chosen strategy
         arr = np.asarray(im)
         rgb = to_rgb8(arr, im.mode)
@@ -69,6 +79,11 @@ class Inpainter:
                 fill[y0:y1, x0:x1][sub] = self._fit(rgb[y0:y1, x0:x1], sub, options)[sub]
         else:
             fill = self._fit(rgb, hole, options) if strategy == "resize" else self._padded(rgb, hole, options)
+        if feather:
+            # Weight rises from the mask's edge to 1 at ``feather`` px inside; it is 0 outside the mask.
+            inside = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
+            a = np.clip(inside / feather, 0, 1)[..., None]
+            fill = np.round(rgb * (1 - a) + fill * a).astype(np.uint8)
         # 3. Paste back only the masked pixels, in the input's own mode
         out = arr.copy()
         out[hole] = from_rgb8(fill, arr, im.mode)[hole]

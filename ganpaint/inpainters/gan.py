@@ -33,9 +33,11 @@ class GANInpainter(Inpainter):
     @classmethod
     def available(cls) -> tuple[bool, str]:
         w = default_weights()
-        if Path(w).exists() and not (Path(w) / "model.safetensors").exists():
-            return False, f"no GAN weights in {w}: train them with `python train.py gan` or set GANPAINT_GAN_WEIGHTS"
-        return True, ""
+        if (Path(w) / "model.safetensors").is_file():
+            return True, ""
+        if not Path(w).exists() and w.count("/") == 1 and not w.startswith((".", "/", "~")):
+            return True, ""  # a Hub repo id: downloaded on first use
+        return False, f"no GAN weights at {w}: train them with `python train.py gan` or set GANPAINT_GAN_WEIGHTS"
 
     @property
     def parameters(self) -> int:

@@ -1,0 +1,147 @@
+"""The ``ganpaint`` command line.
+
+    ganpaint inpaint  --image photo.jpg|DIR --mask mask.png|DIR --out DIR [--method gan]
+    ganpaint outpaint --image photo.jpg|DIR --out DIR (--left N --right N --top N --bottom N | --aspect 16:9)
+    ganpaint bridge   --first a.jpg --second b.jpg --out DIR [--layout horizontal|diagonal] [--gap 0.25]
+    ganpaint methods  (which methods can run here)
+
+A folder of masks pairs with a folder of images by file name (extension aside);
+every output keeps its input's file name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .compose import bridge, outpaint
+from .data import IMAGE_EXTENSIONS
+from .imageio import InpaintError
+from .inpainters import METHODS, STRATEGIES, availability, get_inpainter
+
+
+def _files(path: Path) -> list[Path]:
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS | {".tif", ".tiff", ".bmp"})
+        if not files:
+            raise InpaintError(f"no images in {path}")
+        return files
+    if not path.exists():
+        raise InpaintError(f"not found: {path}")
+    return [path]
+
+
+def pair_masks(images: list[Path], mask_arg: Path) -> list[tuple[Path, Path]]:
+    """Each image with its mask: the same file name, or the same name with another extension."""
+    if not mask_arg.is_dir():
+        if len(images) != 1:
+            raise InpaintError("several images need a folder of masks (paired by file name)")
+        return [(images[0], mask_arg)]
+    masks = {p.name: p for p in _files(mask_arg)}
+    by_stem = {p.stem: p for p in masks.values()}
+    pairs, missing = [], []
+    for im in images:
+        m = masks.get(im.name) or by_stem.get(im.stem)
+        (pairs.append((im, m)) if m else missing.append(im.name))
+    if missing:
+        raise InpaintError(f"no mask in {mask_arg} for: {', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}")
+    return pairs
+
+
+def save(image, path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() in (".jpg", ".jpeg"):
+        if image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
+        image.save(path, quality=95)
+    else:
+        image.save(path)
+
+
+def _inpainter(args):
+    if args.method == "gan" and args.weights:
+        return get_inpainter("gan", weights=args.weights)
+    ok, why = availability()[args.method]
+    if not ok:
+        raise InpaintError(f"method {args.method!r} cannot run here: {why}")
+    return get_inpainter(args.method)
+
+
+def cmd_inpaint(args):
+    pairs = pair_masks(_files(Path(args.image)), Path(args.mask))
+    inpainter = _inpainter(args)
+    for image, mask in tqdm(pairs, desc="inpaint", disable=len(pairs) == 1):
+        save(inpainter(image, mask, strategy=args.strategy), Path(args.out) / image.name)
+    print(f"wrote {len(pairs)} image(s) to {args.out}")
+
+
+def cmd_outpaint(args):
+    files = _files(Path(args.image))
+    inpainter = _inpainter(args)
+    for image in tqdm(files, desc="outpaint", disable=len(files) == 1):
+        result = outpaint(inpainter, image, args.left, args.right, args.top, args.bottom, aspect=args.aspect,
+                          strategy=args.strategy)
+        save(result, Path(args.out) / image.name)
+    print(f"wrote {len(files)} image(s) to {args.out}")
+
+
+def cmd_bridge(args):
+    inpainter = _inpainter(args)
+    result = bridge(inpainter, args.first, args.second, layout=args.layout, gap=args.gap, strategy=args.strategy)
+    out = Path(args.out) / Path(args.first).name
+    save(result, out)
+    print(f"wrote {out}")
+
+
+def cmd_methods(args):
+    for name, (ok, why) in availability().items():
+        print(f"{name:10s} {'ready' if ok else 'unavailable: ' + why}")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="ganpaint", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp):
+        sp.add_argument("--out", required=True, help="output folder; outputs keep the input's file name")
+        sp.add_argument("--method", default="gan", choices=list(METHODS))
+        sp.add_argument("--weights", default=None, help="GAN weights folder or Hub repo id (default: weights/gan)")
+        sp.add_argument("--strategy", default="auto", choices=STRATEGIES, help="large-image strategy")
+
+    sp = sub.add_parser("inpaint", help="fill the white part of each mask")
+    sp.add_argument("--image", required=True, help="an image or a folder of images")
+    sp.add_argument("--mask", required=True, help="a mask or a folder of masks with the same file names")
+    common(sp)
+    sp.set_defaults(func=cmd_inpaint)
+
+    sp = sub.add_parser("outpaint", help="extend images past their borders")
+    sp.add_argument("--image", required=True, help="an image or a folder of images")
+    for side in ("left", "right", "top", "bottom"):
+        sp.add_argument(f"--{side}", type=int, default=0, help=f"pixels to add on the {side}")
+    sp.add_argument("--aspect", default=None, help="extend evenly to this aspect ratio instead, e.g. 16:9")
+    common(sp)
+    sp.set_defaults(func=cmd_outpaint)
+
+    sp = sub.add_parser("bridge", help="join two photos into one scene")
+    sp.add_argument("--first", required=True)
+    sp.add_argument("--second", required=True)
+    sp.add_argument("--layout", default="horizontal", choices=["horizontal", "diagonal"])
+    sp.add_argument("--gap", type=float, default=0.25, help="horizontal: share of the canvas width to fill")
+    common(sp)
+    sp.set_defaults(func=cmd_bridge)
+
+    sp = sub.add_parser("methods", help="list the methods and whether they can run here")
+    sp.set_defaults(func=cmd_methods)
+
+    args = p.parse_args(argv)
+    try:
+        args.func(args)
+    except InpaintError as e:
+        sys.exit(f"ganpaint: {e}")
+
+
+if __name__ == "__main__":
+    main()

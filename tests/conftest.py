@@ -1,0 +1,47 @@
+"""Shared fixtures: tiny models and small photo folders the tests build themselves."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ganpaint.models import Generator
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_VAL = ROOT.parent / "shared" / "data" / "scenery" / "val"
+TINY = dict(channels=(8, 8, 16, 16), decoder_channels=(16, 8, 8), dilations=(1, 2), fourier_every=2)
+
+
+def scenery(w: int, h: int, seed: int) -> np.ndarray:
+    """A synthetic landscape: sky gradient, a horizon and textured ground."""
+    rng = np.random.default_rng(seed)
+    y = np.linspace(0, 1, h)[:, None, None]
+    x = np.linspace(0, 1, w)[None, :, None]
+    sky = np.array([90, 140, 220]) * (1 - 0.5 * y) + 20 * x
+    ground = np.array([60, 120, 50]) + rng.normal(0, 12, (h, w, 3))
+    horizon = 0.55 + 0.05 * np.sin(6 * x + seed)
+    img = np.where(y < horizon, sky, ground)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="session")
+def photos(tmp_path_factory) -> Path:
+    """Four photos: the shared val photos when present, synthetic scenery otherwise."""
+    folder = tmp_path_factory.mktemp("photos")
+    for i in range(4):
+        src = SHARED_VAL / f"{i:03d}.jpg"
+        img = Image.open(src).convert("RGB") if src.exists() else Image.fromarray(scenery(320, 240, i))
+        img.save(folder / f"photo{i}.jpg", quality=95)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_weights(tmp_path_factory) -> Path:
+    """A tiny randomly initialised generator saved with save_pretrained."""
+    import torch
+
+    torch.manual_seed(0)
+    folder = tmp_path_factory.mktemp("tiny_gan")
+    Generator(**TINY).save_pretrained(folder)
+    return folder

@@ -1,0 +1,65 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ganpaint.cli import main as cli
+from ganpaint.evaluate import FIELDS
+
+ROOT = __import__("conftest").ROOT
+
+
+def test_evaluate_on_four_photos_writes_every_field(photos, tiny_weights, tmp_path):
+    out = tmp_path / "results.json"
+    cmd = [sys.executable, "-m", "ganpaint.evaluate", "--images", str(photos), "--methods", "gan,telea,ns",
+           "--difficulty", "easy,hard", "--size", "64", "--seed", "0", "--json", str(out),
+           "--weights", str(tiny_weights), "--grid-dir", str(tmp_path / "grids")]
+    run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert "| gan | easy | 4 |" in run.stdout
+    results = json.loads(out.read_text())["results"]
+    assert {(r["method"], r["difficulty"]) for r in results} == {(m, d) for m in ("gan", "telea", "ns") for d in ("easy", "hard")}
+    for r in results:
+        assert set(FIELDS) <= set(r)
+        assert r["n"] == 4 and 5 < r["psnr"] < 60 and 0 < r["ssim"] <= 1 and 0 <= r["lpips"] < 1.5
+        assert 0 <= r["l1_hole"] <= 1 and 0 < r["accuracy"] <= 1 and r["ms_per_image"] > 0
+        assert r["accuracy"] >= 1 - r["l1_hole"]  # the hole is where all the error is
+    assert (tmp_path / "grids" / "grid_hard.png").exists()
+
+
+def test_cli_inpaint_folder_pairs_masks_by_name(photos, tiny_weights, tmp_path):
+    masks = tmp_path / "masks"
+    masks.mkdir()
+    for p in sorted(photos.iterdir()):
+        w, h = Image.open(p).size
+        m = np.zeros((h, w), np.uint8)
+        m[h // 4 : h // 2, w // 4 : w // 2] = 255
+        Image.fromarray(m).save(masks / (p.stem + ".png"))  # other extension, same name
+    cli(["inpaint", "--image", str(photos), "--mask", str(masks), "--out", str(tmp_path / "out"),
+         "--weights", str(tiny_weights)])
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for p in photos.iterdir())
+
+
+def test_cli_missing_mask_is_a_clear_error(photos, tmp_path, capsys):
+    masks = tmp_path / "masks"
+    masks.mkdir()
+    Image.new("L", (8, 8), 255).save(masks / "photo0.png")
+    with pytest.raises(SystemExit, match="no mask in .* for: photo1.jpg"):
+        cli(["inpaint", "--image", str(photos), "--mask", str(masks), "--out", str(tmp_path / "o"), "--method", "telea"])
+
+
+def test_cli_outpaint_and_bridge(photos, tmp_path):
+    first, second = sorted(photos.iterdir())[:2]
+    cli(["outpaint", "--image", str(first), "--out", str(tmp_path / "wide"), "--aspect", "21:9", "--method", "ns"])
+    w, h = Image.open(tmp_path / "wide" / first.name).size
+    assert abs(w / h - 21 / 9) < 0.01
+    cli(["bridge", "--first", str(first), "--second", str(second), "--out", str(tmp_path / "b"), "--method", "telea"])
+    assert (tmp_path / "b" / first.name).exists()
+
+
+def test_console_script_is_installed():
+    run = subprocess.run(["ganpaint", "methods"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "telea" in run.stdout

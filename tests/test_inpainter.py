@@ -1,0 +1,206 @@
+import io
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from ganpaint import InpaintError, MAX_PIXELS, get_inpainter
+from ganpaint.compose import aspect_padding, bridge, bridge_canvas, outpaint, outpaint_canvas
+from ganpaint.inpainters.base import region_boxes
+from ganpaint.inpainters.gan import GANInpainter
+
+MODES = ["RGB", "RGBA", "L", "LA", "I;16", "I", "F", "P", "1", "CMYK"]
+
+
+def make_image(mode: str, w: int, h: int, seed: int) -> Image.Image:
+    rng = np.random.default_rng(seed)
+    if mode == "I;16":
+        return Image.fromarray(rng.integers(0, 65536, (h, w), dtype=np.uint16))
+    if mode == "I":
+        return Image.fromarray(rng.integers(0, 65536, (h, w)).astype(np.int32))
+    if mode == "F":
+        return Image.fromarray(rng.random((h, w)).astype(np.float32))
+    rgba = Image.fromarray(rng.integers(0, 256, (h, w, 4), dtype=np.uint8), "RGBA")
+    return rgba.convert(mode)
+
+
+@pytest.fixture(scope="module")
+def gan(tiny_weights):
+    return GANInpainter(str(tiny_weights))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    mode=st.sampled_from(MODES),
+    w=st.integers(1, 150), h=st.integers(1, 150), seed=st.integers(0, 10**6),
+    method=st.sampled_from(["gan", "telea"]), strategy=st.sampled_from(["auto", "full", "crop", "resize"]),
+)
+def test_pixels_outside_the_mask_are_unchanged(gan, mode, w, h, seed, method, strategy):
+    image = make_image(mode, w, h, seed)
+    rng = np.random.default_rng(seed + 1)
+    mask = rng.random((h, w)) < rng.uniform(0.05, 0.6)
+    mask[rng.integers(h), rng.integers(w)] = True
+    inpainter = gan if method == "gan" else get_inpainter("telea")
+    inpainter.max_side = 64  # force the crop/resize paths to actually downscale
+    try:
+        out = inpainter(image, Image.fromarray(mask.astype(np.uint8) * 255), strategy=strategy)
+    finally:
+        inpainter.max_side = type(inpainter).max_side
+    expected_mode = {"P": "RGB", "1": "L", "CMYK": "RGB"}.get(mode, mode)
+    ref = image if mode == expected_mode else image.convert(expected_mode)
+    assert out.size == image.size and out.mode == expected_mode
+    a, b = np.asarray(out), np.asarray(ref)
+    assert a.dtype == b.dtype
+    assert np.array_equal(a[~mask], b[~mask])
+    assert isinstance(out, Image.Image) and out is not image
+
+
+def test_exif_rotated_input_comes_back_upright():
+    img = Image.fromarray(np.random.default_rng(0).integers(0, 256, (40, 60, 3), dtype=np.uint8))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees on display
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", exif=exif.tobytes())
+    upright = Image.open(io.BytesIO(buf.getvalue()))
+    mask = np.zeros((60, 40), np.uint8)  # the displayed image is 40 wide, 60 tall
+    mask[10:20, 10:20] = 255
+    out = get_inpainter("telea")(buf.getvalue(), mask)
+    assert out.size == (40, 60)
+    from PIL import ImageOps
+    ref = np.asarray(ImageOps.exif_transpose(upright))
+    assert np.array_equal(np.asarray(out)[mask == 0], ref[mask == 0])
+
+
+def test_input_is_not_modified(gan):
+    img = Image.fromarray(np.full((32, 32, 3), 100, np.uint8))
+    before = np.asarray(img).copy()
+    mask = np.zeros((32, 32), np.uint8)
+    mask[8:16] = 255
+    gan(img, mask)
+    assert np.array_equal(np.asarray(img), before)
+
+
+def test_the_hole_is_actually_filled():
+    img = np.zeros((64, 64, 3), np.uint8)
+    img[:, :] = (200, 100, 50)
+    img[20:40, 20:40] = 0
+    mask = np.zeros((64, 64), np.uint8)
+    mask[20:40, 20:40] = 255
+    out = np.asarray(get_inpainter("telea")(img, mask))
+    assert np.abs(out[25:35, 25:35].astype(int) - (200, 100, 50)).max() < 10
+
+
+def test_painted_layer_alpha_is_the_mask():
+    img = np.full((32, 32, 3), 80, np.uint8)
+    layer = np.zeros((32, 32, 4), np.uint8)
+    layer[5:10, 5:10] = 255  # white, opaque stroke on a transparent layer
+    out = np.asarray(get_inpainter("telea")(img, Image.fromarray(layer, "RGBA")))
+    assert np.array_equal(out[12:], img[12:])
+
+
+@pytest.mark.parametrize("image, mask, message", [
+    (np.zeros((32, 32, 3), np.uint8), np.zeros((32, 32), np.uint8), "mask is empty"),
+    (np.zeros((32, 32, 3), np.uint8), np.ones((16, 32), np.uint8) * 255, "must match"),
+    (b"this is not an image", np.ones((32, 32), np.uint8), "not a readable image"),
+    ("/no/such/file.png", np.ones((32, 32), np.uint8), "not found"),
+    (None, np.ones((32, 32), np.uint8), "no image"),
+    (np.zeros((32, 32, 3), np.uint8), b"garbage", "mask is not a readable image"),
+])
+def test_bad_input_gets_a_clear_error(image, mask, message):
+    with pytest.raises(InpaintError, match=message):
+        get_inpainter("telea")(image, mask)
+
+
+def test_huge_images_are_refused(tmp_path):
+    big = Image.new("L", (5000, 4000))
+    with pytest.raises(InpaintError, match="limit"):
+        get_inpainter("telea")(big, Image.new("L", (5000, 4000), 255))
+    path = tmp_path / "big.png"
+    big.save(path)
+    with pytest.raises(InpaintError, match="MP"):
+        get_inpainter("telea")(path, np.ones((10, 10), np.uint8))
+    assert 5000 * 4000 > MAX_PIXELS
+
+
+def test_unknown_strategy():
+    with pytest.raises(InpaintError, match="strategy"):
+        get_inpainter("telea")(np.zeros((8, 8, 3), np.uint8), np.ones((8, 8), np.uint8) * 255, strategy="tile")
+
+
+def test_region_boxes_merge_and_cover():
+    hole = np.zeros((400, 400), bool)
+    hole[10:20, 10:20] = hole[30:40, 30:40] = hole[300:350, 300:320] = True
+    boxes = region_boxes(hole, margin=16)
+    assert len(boxes) == 2
+    covered = np.zeros_like(hole)
+    for x0, y0, x1, y1 in boxes:
+        assert not covered[y0:y1, x0:x1].any()  # disjoint
+        covered[y0:y1, x0:x1] = True
+    assert covered[hole].all()
+
+
+def test_crop_strategy_runs_the_model_only_near_the_hole():
+    seen = []
+
+    class Spy(type(get_inpainter("telea"))):
+        def forward(self, image, mask, **options):
+            seen.append(image.shape)
+            return super().forward(image, mask)
+
+    img = np.random.default_rng(0).integers(0, 256, (1000, 1200, 3), dtype=np.uint8)
+    mask = np.zeros((1000, 1200), np.uint8)
+    mask[100:150, 100:150] = mask[800:820, 900:1000] = 255
+    inp = Spy()
+    inp.max_side = 512
+    inp(img, mask, strategy="auto")
+    # margin 128 around each region, clipped at the image border
+    assert sorted(seen) == sorted([(150 + 128, 150 + 128, 3), (20 + 256, 100 + 256, 3)])
+
+
+def test_outpaint_and_aspect():
+    img = Image.fromarray(np.random.default_rng(0).integers(0, 256, (100, 120, 3), dtype=np.uint8))
+    canvas, mask = outpaint_canvas(img, left=10, bottom=20)
+    assert canvas.size == (130, 120) and np.asarray(mask)[:100, 10:].max() == 0 and np.asarray(mask)[:, :10].min() == 255
+    assert aspect_padding(120, 100, "16:9") == (29, 29, 0, 0)
+    assert aspect_padding(120, 100, "1:1") == (0, 0, 10, 10)
+    out = outpaint(get_inpainter("telea"), img, aspect="2:1")
+    assert out.size == (200, 100) and np.array_equal(np.asarray(out)[:, 40:160], np.asarray(img))
+    with pytest.raises(InpaintError, match="nothing to extend"):
+        outpaint_canvas(img)
+    with pytest.raises(InpaintError, match="aspect"):
+        outpaint_canvas(img, aspect="wide")
+
+
+def test_bridge_layouts_keep_both_photos():
+    rng = np.random.default_rng(0)
+    a = Image.fromarray(rng.integers(0, 256, (100, 150, 3), dtype=np.uint8))
+    b = Image.fromarray(rng.integers(0, 256, (100, 120, 3), dtype=np.uint8))
+    canvas, mask = bridge_canvas(a, b, "horizontal", gap=0.2)
+    m = np.asarray(mask)
+    assert canvas.size[1] == 100 and m[:, :150].max() == 0 and m[:, -120:].max() == 0
+    assert abs(m[0].mean() / 255 - 0.2) < 0.02
+    out = bridge(get_inpainter("telea"), a, b, "diagonal")
+    assert out.size == (300, 200)
+    assert np.array_equal(np.asarray(out)[:100, :150], np.asarray(a))
+    with pytest.raises(InpaintError):
+        bridge_canvas(a, b, "vertical")
+
+
+def test_grow_and_feather_stay_inside_the_grown_mask():
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    mask = np.zeros((64, 64), np.uint8)
+    mask[20:40, 20:40] = 255
+    plain = np.asarray(get_inpainter("telea")(img, mask))
+    grown = np.asarray(get_inpainter("telea")(img, mask, grow=4))
+    changed = np.any(grown != img, axis=2)
+    assert changed[16:20, 25:35].any() and not changed[:15].any() and not changed[45:].any()
+    soft = np.asarray(get_inpainter("telea")(img, mask, feather=6))
+    assert np.array_equal(soft[mask == 0], img[mask == 0])
+    edge = np.abs(soft[20, 25:35].astype(int) - img[20, 25:35]).mean()
+    centre = np.abs(soft[28:32, 28:32].astype(int) - plain[28:32, 28:32]).mean()  # >6 px inside
+    assert centre == 0 and edge < np.abs(plain[20, 25:35].astype(int) - img[20, 25:35]).mean()
+    with pytest.raises(InpaintError):
+        get_inpainter("telea")(img, mask, grow=-1)

@@ -1,0 +1,49 @@
+import torch
+
+from ganpaint.models import Generator, PatchDiscriminator
+from ganpaint.models.generator import known_edges
+
+from conftest import TINY
+
+
+def test_default_generator_size():
+    assert sum(p.numel() for p in Generator().parameters()) <= 12_000_000
+
+
+def test_generator_keeps_known_pixels():
+    torch.manual_seed(0)
+    g = Generator(**TINY)
+    x = torch.rand(2, 3, 48, 64) * 2 - 1
+    m = (torch.rand(2, 1, 48, 64) > 0.5).float()
+    y = g(x, m)
+    assert y.shape == x.shape
+    assert torch.equal(y * (1 - m), x * (1 - m))
+    assert y.min() >= -1 and y.max() <= 1
+
+
+def test_generator_never_sees_hidden_pixels():
+    torch.manual_seed(0)
+    g = Generator(**TINY, use_edges=True)
+    x = torch.rand(1, 3, 32, 32) * 2 - 1
+    m = torch.zeros(1, 1, 32, 32)
+    m[..., 8:24, 8:24] = 1
+    other = x * (1 - m) + torch.rand_like(x) * m  # same known pixels, different hidden ones
+    assert torch.equal(known_edges(x, m), known_edges(other, m))
+    assert torch.allclose(g(x, m), g(other, m) * m + x * (1 - m))
+
+
+def test_discriminator_patch_output():
+    d = PatchDiscriminator(base=8)
+    logits, feats = d(torch.randn(2, 3, 128, 128), torch.zeros(2, 1, 128, 128))
+    assert logits.shape == (2, 1, 14, 14) and len(feats) == 4
+
+
+def test_save_from_pretrained_round_trip(tmp_path):
+    torch.manual_seed(1)
+    g = Generator(**TINY, use_edges=True)
+    g.save_pretrained(tmp_path)
+    assert (tmp_path / "model.safetensors").exists() and (tmp_path / "config.json").exists()
+    loaded = Generator.from_pretrained(tmp_path)
+    assert loaded.use_edges
+    x, m = torch.rand(1, 3, 32, 32), torch.ones(1, 1, 32, 32)
+    assert torch.equal(g(x, m), loaded(x, m))

@@ -1,0 +1,86 @@
+import csv
+
+import pytest
+import torch
+
+from ganpaint.data import TrainSet
+from ganpaint.losses import GANLoss, PerceptualLoss, hole_l1, ssim_loss
+from ganpaint.models import Generator
+from ganpaint.training.common import parse_config
+from ganpaint.training.gan import GANConfig, main
+
+from conftest import TINY
+
+
+def test_a_few_steps_lower_the_loss_on_a_fixed_batch(photos):
+    torch.manual_seed(0)
+    ds = TrainSet(photos, size=64, seed=0)
+    images, masks = map(torch.stack, zip(*[ds[i] for i in range(4)]))
+    g = Generator(**TINY)
+    opt = torch.optim.Adam(g.parameters(), lr=2e-3)
+
+    def loss():
+        out = g(images, masks)
+        return 100 * hole_l1(out, images, masks) + ssim_loss(out, images)
+
+    first = loss().item()
+    for _ in range(40):
+        opt.zero_grad()
+        loss().backward()
+        opt.step()
+    assert loss().item() < 0.7 * first
+
+
+def test_losses_behave():
+    x = torch.rand(2, 3, 32, 32) * 2 - 1
+    m = torch.ones(2, 1, 32, 32)
+    assert hole_l1(x, x, m) == 0 and ssim_loss(x, x).abs() < 1e-4
+    assert hole_l1(x, -x, m) > 0
+    g = GANLoss("hinge")
+    assert g.d_loss(torch.full((4,), 5.0), torch.full((4,), -5.0)) == 0
+    with pytest.raises(ValueError):
+        GANLoss("wasserstein")
+
+
+def test_perceptual_loss_uses_given_net():
+    import torchvision
+
+    p = PerceptualLoss(("relu1_2", "relu2_2"), net=torchvision.models.vgg16().features)
+    x = torch.rand(1, 3, 32, 32) * 2 - 1
+    assert p(x, x).item() == 0 and p(x, x.flip(-1)).item() > 0
+
+
+def test_config_rejects_unknown_flags_and_wrong_types():
+    cfg = parse_config(GANConfig, ["--size", "64", "--g-dilations", "1,2", "--no-amp"])
+    assert cfg.size == 64 and cfg.g_dilations == (1, 2) and cfg.amp is False
+    with pytest.raises(SystemExit):
+        parse_config(GANConfig, ["--sizee", "64"])
+    with pytest.raises(SystemExit):
+        parse_config(GANConfig, ["--size", "big"])
+
+
+def tiny_run(photos, out, steps, resume=False):
+    # perceptual_weight 0: the VGG weights are not needed for a resume test.
+    return GANConfig(data=str(photos), val_data=str(photos), out=str(out), size=32, batch_size=2, steps=steps,
+                     resume=resume, g_channels=TINY["channels"], g_decoder_channels=TINY["decoder_channels"],
+                     g_dilations=TINY["dilations"], d_base=8, perceptual_weight=0, val_every=4, val_n=2,
+                     ckpt_every=100, warmup_steps=2)
+
+
+def test_resume_continues_the_same_run(photos, tmp_path):
+    main(tiny_run(photos, tmp_path / "straight", 4))
+    main(tiny_run(photos, tmp_path / "split", 2))
+    main(tiny_run(photos, tmp_path / "split", 4, resume=True))
+    a = torch.load(tmp_path / "straight" / "ckpt.pt", weights_only=True)
+    b = torch.load(tmp_path / "split" / "ckpt.pt", weights_only=True)
+    assert a["step"] == b["step"] == 4
+    for k in a["g"]:
+        torch.testing.assert_close(a["g"][k], b["g"][k])
+    for k in a["ema"]:
+        torch.testing.assert_close(a["ema"][k], b["ema"][k])
+    steps = [int(r["step"]) for r in csv.DictReader(open(tmp_path / "split" / "log.csv"))]
+    assert steps == [2, 4]  # the log continues rather than restarting
+    assert (tmp_path / "split" / "generator" / "model.safetensors").exists()
+    assert (tmp_path / "split" / "val_000004.png").exists()
+    rows = list(csv.DictReader(open(tmp_path / "split" / "log.csv")))
+    assert float(rows[-1]["val_psnr"]) > 0
