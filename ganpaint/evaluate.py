@@ -22,6 +22,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from .data import center_square, list_images, load_rgb
+from .imageio import InpaintError, open_mask
 from .inpainters import METHODS, get_inpainter, method_class
 from .masks import DIFFICULTY, difficulty_mask
 from .metrics import lpips, psnr, ssim
@@ -88,6 +89,33 @@ def evaluate(images: list[np.ndarray], methods: list[str], difficulties: list[st
         if grid_dir is not None and outputs:
             save_grid(grid_dir / f"grid_{difficulty}.png", images, masks, outputs)
     return {"results": results, "unavailable": unavailable}
+
+
+def compare(image, mask, methods: list[str], truth: np.ndarray | None = None, progress=None, **options) -> list[dict]:
+    """Run each method on one image and mask: result, time, size and, when ``truth`` is given, quality.
+
+    A method that cannot run here is reported with its reason; the others still run.
+    """
+    rows = []
+    for i, name in enumerate(methods):
+        ok, why = method_class(name).available()
+        row = {"method": name, "label": method_class(name).label, "available": ok, "reason": why}
+        if ok:
+            try:
+                inpainter = get_inpainter(name)
+                result, ms = inpainter.timed(image, mask, **options)
+                row.update(image=result, ms=ms, parameters=inpainter.parameters)
+                if truth is not None:
+                    hole = open_mask(mask, result.size)
+                    row.update(image_metrics(np.asarray(result.convert("RGB")), truth, hole))
+            except InpaintError:
+                raise  # bad input: the same for every method, so the caller should see it
+            except Exception as e:  # weights that cannot be had, out of memory...
+                row.update(available=False, reason=str(e).splitlines()[0] if str(e) else type(e).__name__)
+        rows.append(row)
+        if progress:
+            progress((i + 1) / len(methods), name)
+    return rows
 
 
 def save_grid(path: Path, images, masks, outputs: dict, rows: int = 4):

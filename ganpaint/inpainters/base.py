@@ -33,6 +33,7 @@ class Inpainter:
     """
 
     name = "base"
+    label = "base"
     pad_multiple = 8
     max_side = 1024
     crop_margin = 128
@@ -41,6 +42,11 @@ class Inpainter:
     def available(cls) -> tuple[bool, str]:
         """Whether this method can run here, and if not, why."""
         return True, ""
+
+    @property
+    def parameters(self) -> int:
+        """Learned parameters (0 for classical methods)."""
+        return 0
 
     def forward(self, image: np.ndarray, mask: np.ndarray, **options) -> np.ndarray:
         """Fill ``mask`` (bool HxW) in ``image`` (uint8 HxWx3, H and W multiples of ``pad_multiple``)."""

@@ -21,6 +21,7 @@ def default_weights() -> str:
 
 class GANInpainter(Inpainter):
     name = "gan"
+    label = "GAN (ganpaint)"
     pad_multiple = Generator.pad_multiple
     max_side = 1024
 

@@ -24,9 +24,11 @@ class OpenCVInpainter(Inpainter):
 
 class TeleaInpainter(OpenCVInpainter):
     name = "telea"
+    label = "OpenCV Telea"
     flag = cv2.INPAINT_TELEA
 
 
 class NavierStokesInpainter(OpenCVInpainter):
     name = "ns"
+    label = "OpenCV Navier-Stokes"
     flag = cv2.INPAINT_NS

@@ -1,0 +1,370 @@
+"""ganpaint: the Gradio app (also a Hugging Face Space as it stands).
+
+    python app.py          # honours GRADIO_SERVER_NAME / GRADIO_SERVER_PORT
+
+The app only turns widgets into an image and a mask and calls the ganpaint
+library; every method goes through the same ``Inpainter`` interface.
+API endpoints for gradio_client: /inpaint, /outpaint, /bridge, /compare.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+from PIL import Image
+
+from ganpaint import MAX_PIXELS, InpaintError, availability, get_inpainter
+from ganpaint.compose import bridge_canvas, outpaint_canvas
+from ganpaint.evaluate import compare
+from ganpaint.inpainters import METHODS, STRATEGIES, method_class
+from ganpaint.masks import DIFFICULTY, difficulty_mask
+
+ROOT = Path(__file__).resolve().parent
+EXAMPLES = sorted(str(p) for p in (ROOT / "examples").glob("*.jpg"))
+ASPECTS = ["none", "1:1", "4:3", "3:2", "16:9", "21:9", "3:1", "9:16"]
+COMPARE_MAX_SIDE = 512  # the comparison runs every method on the same, modest size
+
+
+def method_choices():
+    return [(f"{method_class(m).label}" + ("" if ok else " (unavailable)"), m) for m, (ok, _) in availability().items()]
+
+
+def run(fn, *args, **kwargs):
+    """Call the library; bad input becomes a clear message in the UI, never a stack trace."""
+    try:
+        return fn(*args, **kwargs)
+    except InpaintError as e:
+        raise gr.Error(str(e)) from e
+
+
+def inpainter(method: str):
+    if method not in METHODS:
+        raise gr.Error(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
+    ok, why = availability()[method]
+    if not ok:
+        raise gr.Error(f"{method_class(method).label} cannot run here: {why}")
+    try:
+        return get_inpainter(method)
+    except InpaintError:
+        raise
+    except Exception as e:  # e.g. weights that cannot be downloaded
+        raise gr.Error(f"{method_class(method).label} could not be loaded: {e}") from e
+
+
+def progress_callback(progress):
+    return lambda fraction, desc: progress(fraction, desc=desc)
+
+
+def editor_to_inputs(value) -> tuple[Image.Image, np.ndarray]:
+    """The photo and the painted mask (the brush layer's alpha) from gr.ImageEditor's value."""
+    if not value or value.get("background") is None:
+        raise gr.Error("upload a photo first")
+    image = value["background"]
+    layers = [layer for layer in value.get("layers") or [] if layer is not None]
+    mask = np.zeros((image.height, image.width), bool)
+    for layer in layers:
+        mask |= np.asarray(layer.convert("RGBA"))[..., 3] > 0
+    if not mask.any():
+        raise gr.Error("the mask is empty: paint over the part to fill")
+    return image, mask
+
+
+def overlay(image: Image.Image, mask) -> Image.Image:
+    """The image with the area to fill tinted, for previews."""
+    rgb = np.asarray(image.convert("RGB")).astype(np.float32)
+    m = (np.asarray(mask) > 127 if not isinstance(mask, np.ndarray) or mask.dtype != bool else mask)[..., None]
+    tint = np.array([255, 64, 160], np.float32)
+    return Image.fromarray(np.where(m, 0.45 * rgb + 0.55 * tint, rgb).astype(np.uint8))
+
+
+# ---------------------------------------------------------------- Inpaint
+def inpaint_ui(editor, method, strategy, grow, feather, progress=gr.Progress()):
+    image, mask = editor_to_inputs(editor)
+    result = run(inpainter(method), image, Image.fromarray(mask), strategy=strategy, grow=int(grow),
+                 feather=int(feather), progress=progress_callback(progress))
+    return (image.convert("RGB"), result.convert("RGB")), result
+
+
+def inpaint_api(image: str, mask: str, method: str = "gan") -> Image.Image:
+    """/inpaint: image file, mask file (white = fill), method -> the filled image."""
+    if image is None or mask is None:
+        raise gr.Error("/inpaint needs an image and a mask")
+    return run(inpainter(method or "gan"), image, mask)
+
+
+# ---------------------------------------------------------------- Outpaint
+def outpaint_sizes(sides, pixels, aspect):
+    if aspect and aspect != "none":
+        return dict(aspect=aspect)
+    if not sides:
+        raise gr.Error("choose at least one side to extend, or an aspect ratio")
+    return {side: int(pixels) if side in sides else 0 for side in ("left", "right", "top", "bottom")}
+
+
+def outpaint_preview(image, sides, pixels, aspect):
+    if image is None:
+        return None
+    try:
+        canvas, mask = outpaint_canvas(image, **outpaint_sizes(sides, pixels, aspect))
+    except (InpaintError, gr.Error):
+        return None
+    return overlay(canvas, mask)
+
+
+def outpaint_ui(image, sides, pixels, aspect, method, progress=gr.Progress()):
+    if image is None:
+        raise gr.Error("upload a photo first")
+    canvas, mask = run(outpaint_canvas, image, **outpaint_sizes(sides, pixels, aspect))
+    return run(inpainter(method), canvas, mask, progress=progress_callback(progress))
+
+
+def outpaint_api(image: str, left: int = 0, right: int = 0, top: int = 0, bottom: int = 0, aspect: str = "none",
+                 method: str = "gan") -> Image.Image:
+    """/outpaint: image file, pixels per side (or an aspect like 16:9), method -> the extended image."""
+    sizes = dict(aspect=aspect) if aspect and aspect != "none" else dict(
+        left=int(left or 0), right=int(right or 0), top=int(top or 0), bottom=int(bottom or 0))
+    canvas, mask = run(outpaint_canvas, image, **sizes)
+    return run(inpainter(method or "gan"), canvas, mask)
+
+
+# ---------------------------------------------------------------- Bridge
+def bridge_preview(first, second, layout, gap):
+    if first is None or second is None:
+        return None
+    try:
+        canvas, mask = bridge_canvas(first, second, layout, gap)
+    except InpaintError:
+        return None
+    return overlay(canvas, mask)
+
+
+def bridge_ui(first, second, layout, gap, method, progress=gr.Progress()):
+    if first is None or second is None:
+        raise gr.Error("upload two photos")
+    canvas, mask = run(bridge_canvas, first, second, layout, gap)
+    return run(inpainter(method), canvas, mask, progress=progress_callback(progress))
+
+
+def bridge_api(first: str, second: str, layout: str = "horizontal", gap: float = 0.25, method: str = "gan") -> Image.Image:
+    """/bridge: two image files, layout (horizontal | diagonal), gap share, method -> one scene."""
+    canvas, mask = run(bridge_canvas, first, second, layout or "horizontal", float(gap or 0.25))
+    return run(inpainter(method or "gan"), canvas, mask)
+
+
+# ---------------------------------------------------------------- Compare
+def _shrink(image: Image.Image) -> Image.Image:
+    image = image.convert("RGB")
+    scale = COMPARE_MAX_SIDE / max(image.size)
+    if scale < 1:
+        image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
+    return image
+
+
+def compare_core(image: Image.Image, mask: np.ndarray | None, difficulty: str, methods, seed: int, progress=None):
+    """Every chosen method on the same photo and mask. A preset mask is cut into the complete photo, so the
+    hidden pixels are known and quality is measured; a drawn mask is measured against the photo too."""
+    if not methods:
+        raise gr.Error("choose at least one method")
+    if image.width * image.height > MAX_PIXELS:
+        raise gr.Error(f"the photo is over the {MAX_PIXELS / 1e6:.1f} MP limit")
+    small = _shrink(image)
+    if difficulty != "drawn":
+        mask = difficulty_mask(small.height, small.width, difficulty, int(seed)).astype(bool)
+    else:
+        if mask is None or not mask.any():
+            raise gr.Error("draw a mask, or pick a preset (easy / medium / hard)")
+        mask = np.asarray(Image.fromarray(mask).resize(small.size, Image.Resampling.NEAREST))
+    truth = np.asarray(small)
+    rows = run(compare, small, Image.fromarray(mask), list(methods), truth=truth, progress=progress)
+    gallery = [(overlay(small, mask), "input (mask tinted)")]
+    table = ["| method | time (ms) | parameters | PSNR ↑ | SSIM ↑ | LPIPS ↓ |", "|---|---|---|---|---|---|"]
+    summary = []
+    for r in rows:
+        if not r["available"]:
+            table.append(f"| {r['label']} | unavailable: {r['reason']} | | | | |")
+            summary.append({"method": r["method"], "available": False, "reason": r["reason"]})
+            continue
+        params = f"{r['parameters'] / 1e6:.2f} M" if r["parameters"] else "0 (classical)"
+        gallery.append((r["image"], f"{r['label']} · {r['ms']:.0f} ms · PSNR {r['psnr']:.2f}"))
+        table.append(f"| {r['label']} | {r['ms']:.0f} | {params} | {r['psnr']:.2f} | {r['ssim']:.4f} | {r['lpips']:.4f} |")
+        summary.append({k: r[k] for k in ("method", "available", "ms", "parameters", "psnr", "ssim", "lpips", "l1_hole", "accuracy")})
+    return gallery, "\n".join(table), summary
+
+
+def compare_ui(editor, difficulty, methods, seed, progress=gr.Progress()):
+    if not editor or editor.get("background") is None:
+        raise gr.Error("upload a photo first")
+    mask = None
+    if difficulty == "drawn":
+        _, mask = editor_to_inputs(editor)
+    gallery, table, _ = compare_core(editor["background"], mask, difficulty, methods, seed, progress_callback(progress))
+    return gallery, table
+
+
+def compare_api(image: str, mask: str | None = None, difficulty: str = "medium", methods: str = "gan,telea,ns",
+                seed: int = 0):
+    """/compare: image file, optional mask file (used when difficulty is 'drawn'), preset difficulty,
+    comma-separated methods, seed -> gallery of results and a JSON summary per method."""
+    im = run(lambda: Image.open(image).convert("RGB")) if image else None
+    if im is None:
+        raise gr.Error("/compare needs an image")
+    m = None
+    if difficulty == "drawn":
+        from ganpaint.imageio import open_mask
+
+        m = run(open_mask, mask, im.size)
+    gallery, _, summary = compare_core(im, m, difficulty or "medium", [x for x in (methods or "").split(",") if x],
+                                       int(seed or 0))
+    return gallery, summary
+
+
+# ---------------------------------------------------------------- About
+def about_markdown() -> str:
+    parts = ["# About ganpaint",
+             "A small GAN for filling holes in landscape photos, side by side with classical OpenCV inpainting "
+             "and diffusion models, all through one `Inpainter` interface. White in a mask means *fill*; pixels "
+             f"outside the mask come back unchanged. Inputs up to {MAX_PIXELS / 1e6:.1f} megapixels (4096×4096)."]
+    for name, (ok, why) in availability().items():
+        parts.append(f"- **{method_class(name).label}** (`{name}`): {'ready' if ok else 'unavailable: ' + why}")
+    for card in ("gan", "diffusion"):
+        path = ROOT / "weights" / card / "README.md"
+        if path.exists():
+            text = path.read_text()
+            if text.startswith("---"):
+                text = text.split("---", 2)[2]  # drop the Hub front matter
+            parts.append(text)
+    return "\n\n".join(parts)
+
+
+def about_images():
+    return [(str(p), p.stem.replace("_", " ")) for p in sorted((ROOT / "weights").glob("*/*.png"))]
+
+
+# ---------------------------------------------------------------- Layout
+def build() -> gr.Blocks:
+    choices = method_choices()
+    with gr.Blocks(title="ganpaint") as demo:
+        gr.Markdown("# ganpaint — fill, extend and bridge landscape photos\nPaint over what to replace; "
+                    "the GAN fills it in milliseconds on a CPU. Compare it with diffusion and OpenCV in the last tabs.")
+        with gr.Tab("Inpaint", id="inpaint"):
+            with gr.Row():
+                with gr.Column():
+                    editor = gr.ImageEditor(
+                        type="pil", image_mode="RGBA", layers=False, label="photo: paint the area to fill",
+                        brush=gr.Brush(colors=["#ffffff"], color_mode="fixed", default_size=40),
+                        eraser=gr.Eraser(default_size=40), transforms=(), elem_id="inpaint_editor", height=520,
+                        format="png",  # lossless: pixels outside the mask must survive the round trip
+                    )
+                    with gr.Row():
+                        method = gr.Dropdown(choices, value="gan", label="method")
+                        strategy = gr.Dropdown(list(STRATEGIES), value="auto", label="large-image strategy",
+                                               info="auto: whole image up to 1024 px, else crop around each region")
+                    with gr.Row():
+                        grow = gr.Slider(0, 32, 0, step=1, label="grow mask (px)")
+                        feather = gr.Slider(0, 32, 0, step=1, label="feather (px)")
+                    inpaint_btn = gr.Button("Inpaint", variant="primary", elem_id="inpaint_button")
+                with gr.Column():
+                    before_after = gr.ImageSlider(label="before / after", type="pil", elem_id="inpaint_slider",
+                                                  buttons=["download", "fullscreen"])
+                    result = gr.Image(type="pil", label="result", elem_id="inpaint_result", format="png", interactive=False,
+                                      buttons=["download"])
+                    reuse = gr.Button("Use as input", elem_id="inpaint_reuse")
+            if EXAMPLES:
+                gr.Examples(EXAMPLES, inputs=editor, label="examples (click, then paint)")
+            inpaint_btn.click(inpaint_ui, [editor, method, strategy, grow, feather], [before_after, result],
+                              api_visibility="undocumented")
+            reuse.click(lambda r: r, result, editor, api_visibility="undocumented")
+
+        with gr.Tab("Outpaint", id="outpaint"):
+            with gr.Row():
+                with gr.Column():
+                    out_in = gr.Image(type="pil", label="photo", elem_id="outpaint_input")
+                    sides = gr.CheckboxGroup(["left", "right", "top", "bottom"], value=["left", "right"], label="extend")
+                    pixels = gr.Slider(16, 1024, 256, step=16, label="pixels per side")
+                    aspect = gr.Dropdown(ASPECTS, value="none", label="or extend to aspect ratio")
+                    out_method = gr.Dropdown(choices, value="gan", label="method")
+                    out_btn = gr.Button("Outpaint", variant="primary")
+                with gr.Column():
+                    out_preview = gr.Image(label="canvas preview (tinted = new)", interactive=False)
+                    out_result = gr.Image(type="pil", label="result", format="png", buttons=["download"], interactive=False)
+                    out_reuse = gr.Button("Use as input (grow a panorama)")
+            if EXAMPLES:
+                gr.Examples(EXAMPLES, inputs=out_in)
+            for trigger in (out_in.change, sides.change, pixels.change, aspect.change):
+                trigger(outpaint_preview, [out_in, sides, pixels, aspect], out_preview, api_visibility="private",
+                        queue=False)
+            out_btn.click(outpaint_ui, [out_in, sides, pixels, aspect, out_method], out_result, api_visibility="undocumented")
+            out_reuse.click(lambda r: r, out_result, out_in, api_visibility="undocumented")
+
+        with gr.Tab("Bridge", id="bridge"):
+            with gr.Row():
+                first = gr.Image(type="pil", label="first photo (left / top-left)")
+                second = gr.Image(type="pil", label="second photo (right / bottom-right)")
+            with gr.Row():
+                layout = gr.Radio(["horizontal", "diagonal"], value="horizontal", label="layout")
+                gap = gr.Slider(0.05, 0.6, 0.25, step=0.05, label="gap (share of width, horizontal)")
+                br_method = gr.Dropdown(choices, value="gan", label="method")
+            br_btn = gr.Button("Bridge", variant="primary")
+            with gr.Row():
+                br_preview = gr.Image(label="layout preview (tinted = filled)", interactive=False)
+                br_result = gr.Image(type="pil", label="scene", format="png", buttons=["download"], interactive=False)
+            if len(EXAMPLES) >= 2:
+                gr.Examples([[EXAMPLES[0], EXAMPLES[1]], [EXAMPLES[2], EXAMPLES[3]]], inputs=[first, second])
+            for trigger in (first.change, second.change, layout.change, gap.change):
+                trigger(bridge_preview, [first, second, layout, gap], br_preview, api_visibility="private", queue=False)
+            br_btn.click(bridge_ui, [first, second, layout, gap, br_method], br_result, api_visibility="undocumented")
+
+        with gr.Tab("Compare", id="compare"):
+            with gr.Row():
+                with gr.Column():
+                    cmp_editor = gr.ImageEditor(
+                        type="pil", image_mode="RGBA", layers=False, label="photo (draw a mask, or use a preset)",
+                        brush=gr.Brush(colors=["#ffffff"], color_mode="fixed", default_size=40), transforms=(),
+                        elem_id="compare_editor", height=420, format="png",
+                    )
+                    difficulty = gr.Radio(["drawn"] + list(DIFFICULTY), value="medium", label="mask",
+                                          info="presets cut a seeded free-form hole into the complete photo")
+                    seed = gr.Number(0, precision=0, label="mask seed")
+                    methods = gr.CheckboxGroup(choices, value=[m for m in METHODS if m != "sd"], label="methods",
+                                               info="Stable Diffusion downloads about 2 GB on first use")
+                    cmp_btn = gr.Button("Compare", variant="primary")
+                with gr.Column():
+                    gallery = gr.Gallery(label="results", columns=3, height=520)
+                    table = gr.Markdown()
+            if EXAMPLES:
+                gr.Examples(EXAMPLES, inputs=cmp_editor)
+            cmp_btn.click(compare_ui, [cmp_editor, difficulty, methods, seed], [gallery, table], api_visibility="undocumented")
+
+        with gr.Tab("About", id="about"):
+            gr.Markdown(about_markdown())
+            images = about_images()
+            if images:
+                gr.Gallery(images, label="training curves and validation grids", columns=2, height="auto")
+
+        # API endpoints with stable names and plain file inputs (no editor format), on hidden components.
+        with gr.Column(visible=False):
+            files = [gr.File(type="filepath", label=n) for n in ("image", "mask_or_second")]
+            text = [gr.Textbox(label=n) for n in ("method", "aspect", "layout", "difficulty", "methods")]
+            nums = [gr.Number(label=n) for n in ("left", "right", "top", "bottom", "gap", "seed")]
+            api_image = gr.Image(type="pil", format="png", label="result")
+            api_gallery, api_json = gr.Gallery(label="results"), gr.JSON(label="summary")
+            hidden = gr.Button()
+        image_file, second_file = files
+        method_t, aspect_t, layout_t, difficulty_t, methods_t = text
+        left_n, right_n, top_n, bottom_n, gap_n, seed_n = nums
+        hidden.click(inpaint_api, [image_file, second_file, method_t], api_image, api_name="inpaint")
+        hidden.click(outpaint_api, [image_file, left_n, right_n, top_n, bottom_n, aspect_t, method_t], api_image,
+                     api_name="outpaint")
+        hidden.click(bridge_api, [image_file, second_file, layout_t, gap_n, method_t], api_image, api_name="bridge")
+        hidden.click(compare_api, [image_file, second_file, difficulty_t, methods_t, seed_n], [api_gallery, api_json],
+                     api_name="compare")
+    return demo
+
+
+demo = build()
+demo.queue(default_concurrency_limit=2, max_size=32)
+
+if __name__ == "__main__":
+    demo.launch(max_file_size="50mb", theme=gr.themes.Soft())

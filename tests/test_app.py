@@ -1,0 +1,91 @@
+"""The app's API endpoints through gradio_client, against a running `python app.py`."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import ROOT
+
+
+@pytest.fixture()
+def photo_and_mask(tmp_path):
+    img = Image.open(ROOT / "examples" / "000.jpg")
+    mask = np.zeros((img.height, img.width), np.uint8)
+    mask[300:420, 500:700] = 255
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    return ROOT / "examples" / "000.jpg", tmp_path / "mask.png", np.asarray(img), mask
+
+
+def test_endpoints_have_stable_names(client):
+    names = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert {"/inpaint", "/outpaint", "/bridge", "/compare"} <= set(names)
+
+
+@pytest.mark.parametrize("method", ["gan", "telea"])
+def test_inpaint_endpoint_changes_only_the_mask(client, photo_and_mask, method):
+    from gradio_client import handle_file
+
+    photo, mask_file, original, mask = photo_and_mask
+    out = np.asarray(Image.open(client.predict(handle_file(photo), handle_file(mask_file), method, api_name="/inpaint")))
+    assert out.shape == original.shape
+    assert np.array_equal(out[mask == 0], original[mask == 0])
+    assert np.any(out[mask > 0] != original[mask > 0])
+
+
+def test_outpaint_endpoint(client, photo_and_mask):
+    from gradio_client import handle_file
+
+    photo, _, original, _ = photo_and_mask
+    out = Image.open(client.predict(handle_file(photo), 64, 0, 32, 0, "none", "gan", api_name="/outpaint"))
+    assert out.size == (original.shape[1] + 64, original.shape[0] + 32)
+    assert np.array_equal(np.asarray(out.convert("RGB"))[32:, 64:], original)
+    wide = Image.open(client.predict(handle_file(photo), 0, 0, 0, 0, "21:9", "telea", api_name="/outpaint"))
+    assert abs(wide.width / wide.height - 21 / 9) < 0.01
+
+
+def test_bridge_endpoint(client):
+    from gradio_client import handle_file
+
+    a, b = ROOT / "examples" / "000.jpg", ROOT / "examples" / "001.jpg"
+    out = Image.open(client.predict(handle_file(a), handle_file(b), "diagonal", 0.25, "gan", api_name="/bridge"))
+    w, h = Image.open(a).size
+    assert out.size == (2 * w, 2 * h)
+
+
+def test_compare_endpoint_measures_every_method(client):
+    from gradio_client import handle_file
+
+    gallery, summary = client.predict(handle_file(ROOT / "examples" / "004.jpg"), None, "hard", "gan,telea,ns", 3,
+                                      api_name="/compare")
+    assert [s["method"] for s in summary] == ["gan", "telea", "ns"]
+    assert len(gallery) == 4  # the input plus one result per method
+    for s in summary:
+        assert s["available"] and s["ms"] > 0 and 5 < s["psnr"] < 60 and 0 <= s["lpips"] < 1.5
+    assert summary[0]["parameters"] > 0 and summary[1]["parameters"] == 0
+
+
+def test_bad_input_is_a_clear_error(client, photo_and_mask, tmp_path):
+    from gradio_client import handle_file
+
+    photo, _, original, _ = photo_and_mask
+    Image.new("L", (original.shape[1], original.shape[0]), 0).save(tmp_path / "empty.png")
+    with pytest.raises(Exception, match="mask is empty"):
+        client.predict(handle_file(photo), handle_file(tmp_path / "empty.png"), "gan", api_name="/inpaint")
+    (tmp_path / "text.png").write_text("not an image")
+    with pytest.raises(Exception, match="not a readable image"):
+        client.predict(handle_file(tmp_path / "text.png"), handle_file(tmp_path / "empty.png"), "gan", api_name="/inpaint")
+    with pytest.raises(Exception, match="unknown method"):
+        client.predict(handle_file(photo), handle_file(tmp_path / "empty.png"), "magic", api_name="/inpaint")
+
+
+def test_files_outside_the_app_are_not_served(app_url):
+    import urllib.error
+    import urllib.request
+
+    for path in ("/gradio_api/file=/etc/passwd", f"/gradio_api/file={ROOT / 'app.py'}", "/file=/etc/passwd"):
+        try:
+            with urllib.request.urlopen(app_url + path, timeout=10) as r:
+                body = r.read()
+            assert b"root:" not in body and b"import gradio" not in body, path
+        except urllib.error.HTTPError as e:
+            assert e.code in (403, 404), path

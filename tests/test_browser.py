@@ -1,0 +1,72 @@
+"""End to end in a real headless browser (Debian chromium driven by playwright):
+upload an example, paint a stroke, run Inpaint, and check the result changed inside the stroke only."""
+
+import io
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "install Debian's chromium (apt-get install chromium); .ci/run does"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(app_url)
+        page.wait_for_selector("#inpaint_editor canvas", timeout=60_000)
+        yield page
+        browser.close()
+
+
+def test_paint_a_stroke_and_inpaint(page):
+    photo = ROOT / "examples" / "000.jpg"
+    original = np.asarray(Image.open(photo).convert("RGB"))
+    h, w = original.shape[:2]
+    page.locator("#inpaint_editor input[type=file]").first.set_input_files(str(photo))
+    time.sleep(3)  # let the editor size its canvas to the photo
+    page.get_by_role("button", name="Brush", exact=True).first.click()
+    box = page.locator("#inpaint_editor canvas").first.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx - 80, cy)
+    page.mouse.down()
+    for i in range(1, 21):
+        page.mouse.move(cx - 80 + 8 * i, cy, steps=2)
+    page.mouse.up()
+    page.locator("#inpaint_button").click()
+    page.wait_for_selector("#inpaint_result img", timeout=120_000)
+    src = page.locator("#inpaint_result img").first.get_attribute("src")
+    result = np.asarray(Image.open(io.BytesIO(urllib.request.urlopen(src).read())).convert("RGB"))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "inpaint_result.png"))
+
+    assert result.shape == original.shape
+    changed = np.any(result != original, axis=2)
+    ys, xs = np.nonzero(changed)
+    assert changed.sum() > 1000, "the stroke was not filled"
+    # A horizontal stroke through the middle: every changed pixel lies in a thin band around it.
+    assert ys.max() - ys.min() < 0.25 * h and abs((ys.min() + ys.max()) / 2 - h / 2) < 0.1 * h
+    assert xs.min() > 0.1 * w and xs.max() < 0.9 * w and xs.max() - xs.min() > 0.2 * w
+    assert not changed[: int(0.3 * h)].any() and not changed[int(0.7 * h) :].any()
+
+
+def test_screenshot_every_tab(page):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for tab in ("Inpaint", "Outpaint", "Bridge", "Compare", "About"):
+        page.get_by_role("tab", name=tab).click()
+        time.sleep(1)
+        path = ARTIFACTS / f"tab_{tab.lower()}.png"
+        page.screenshot(path=str(path), full_page=True)
+        assert path.stat().st_size > 10_000
