@@ -1,12 +1,13 @@
 """Train ganpaint's models.
 
     python train.py gan --data ../shared/data/scenery/train --out runs/gan [--max-minutes 60] [--resume]
+    python train.py diffusion --data ../shared/data/scenery/train --out runs/diffusion
     python train.py gan --help
 """
 
 import sys
 
-COMMANDS = {"gan": "ganpaint.training.gan"}
+COMMANDS = {"gan": "ganpaint.training.gan", "diffusion": "ganpaint.training.diffusion"}
 
 
 def main(argv=None):

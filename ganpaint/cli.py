@@ -98,7 +98,7 @@ def cmd_bridge(args):
 
 def cmd_methods(args):
     for name, (ok, why) in availability().items():
-        print(f"{name:10s} {'ready' if ok else 'unavailable: ' + why}")
+        print(f"{name:10s} {'ready' if ok else 'unavailable'}{': ' + why if why else ''}")
 
 
 def main(argv=None):

@@ -5,11 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def model_card(title: str, config: dict, step: int, extra: str = "") -> str:
+LOADERS = {
+    "gan": "from ganpaint.models import Generator\ng = Generator.from_pretrained(\"<this repo or folder>\")",
+    "diffusion": "from ganpaint.inpainters.diffusion import DiffusionInpainter\ninpaint = DiffusionInpainter(\"<local folder>\")",
+}
+
+
+def model_card(title: str, config: dict, step: int, extra: str = "", kind: str = "gan") -> str:
     flags = "\n".join(f"| `{k}` | `{v}` |" for k, v in sorted(config.items()))
     return f"""---
 library_name: ganpaint
-tags: [inpainting, image-to-image, gan]
+tags: [inpainting, image-to-image, {kind}]
 license: mit
 ---
 
@@ -20,8 +26,7 @@ Trained with [ganpaint](https://github.com/) `train.py` for {step} steps.
 Load it with:
 
 ```python
-from ganpaint.models import Generator
-g = Generator.from_pretrained("<this repo or folder>")
+{LOADERS[kind]}
 ```
 
 {extra}
@@ -34,13 +39,13 @@ g = Generator.from_pretrained("<this repo or folder>")
 """
 
 
-def push_generator(folder: Path, repo_id: str, config: dict, step: int):
+def push_folder(folder: Path, repo_id: str, config: dict, step: int, kind: str = "gan"):
     """Upload a save_pretrained folder with a model card; the folder's own README.md wins if present."""
     from huggingface_hub import create_repo, upload_folder
 
     folder = Path(folder)
     if not (folder / "README.md").exists():
-        (folder / "README.md").write_text(model_card(f"ganpaint model: {repo_id}", config, step))
+        (folder / "README.md").write_text(model_card(f"ganpaint {kind} model: {repo_id}", config, step, kind=kind))
     try:
         create_repo(repo_id, exist_ok=True)
         url = upload_folder(repo_id=repo_id, folder_path=str(folder), commit_message=f"ganpaint weights, step {step}")

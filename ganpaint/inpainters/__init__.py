@@ -11,6 +11,8 @@ METHODS = {
     "gan": "ganpaint.inpainters.gan:GANInpainter",
     "telea": "ganpaint.inpainters.opencv:TeleaInpainter",
     "ns": "ganpaint.inpainters.opencv:NavierStokesInpainter",
+    "diffusion": "ganpaint.inpainters.diffusion:DiffusionInpainter",
+    "sd": "ganpaint.inpainters.stable_diffusion:StableDiffusionInpainter",
 }
 
 _cache: dict = {}

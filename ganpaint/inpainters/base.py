@@ -48,8 +48,11 @@ class Inpainter:
         """Learned parameters (0 for classical methods)."""
         return 0
 
-    def forward(self, image: np.ndarray, mask: np.ndarray, **options) -> np.ndarray:
-        """Fill ``mask`` (bool HxW) in ``image`` (uint8 HxWx3, H and W multiples of ``pad_multiple``)."""
+    def forward(self, image: np.ndarray, mask: np.ndarray, progress=None, **options) -> np.ndarray:
+        """Fill ``mask`` (bool HxW) in ``image`` (uint8 HxWx3, H and W multiples of ``pad_multiple``).
+
+        ``progress(fraction, description)``, when given, may be called as the work advances.
+        """
         raise NotImplementedError
 
     def __call__(self, image, mask, strategy: str = "auto", grow: int = 0, feather: int = 0,
@@ -76,10 +79,11 @@ class Inpainter:
         if strategy == "auto":
             strategy = "full" if max(rgb.shape[:2]) <= self.max_side else "crop"
         fill = np.zeros_like(rgb)
+        options["progress"] = progress  # slow methods (diffusion) report their steps through it
         if strategy == "crop":
             boxes = region_boxes(hole, self.crop_margin)
             for i, (x0, y0, x1, y1) in enumerate(boxes):
-                if progress:
+                if progress and len(boxes) > 1:
                     progress(i / len(boxes), f"region {i + 1}/{len(boxes)}")
                 sub = hole[y0:y1, x0:x1]
                 fill[y0:y1, x0:x1][sub] = self._fit(rgb[y0:y1, x0:x1], sub, options)[sub]

@@ -241,9 +241,9 @@ def main(cfg: GANConfig):
 
     # 7. Publish
     if cfg.push_to_hub:
-        from ..hub import push_generator
+        from ..hub import push_folder
 
-        push_generator(out / "generator", cfg.push_to_hub, dataclasses.asdict(cfg), step)
+        push_folder(out / "generator", cfg.push_to_hub, dataclasses.asdict(cfg), step, kind="gan")
     return step
 
 

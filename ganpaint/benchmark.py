@@ -1,0 +1,205 @@
+"""Speed and size of every method on this machine, in one run.
+
+    python -m ganpaint.benchmark --json benchmark.json
+
+For each method and size (a square photo with a hard mask) it reports the median
+latency of repeated runs after a warm-up, the process's peak memory, the
+parameters and the weights' size; on CUDA also GPU latency and GAN training
+throughput. Each (method, size) runs in its own process so peak memory is its own.
+Stable Diffusion without downloadable weights is timed as the same architecture
+built from its published configs with random weights, labelled "timing only".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_METHODS = "gan,telea,ns,diffusion,sd"
+DEFAULT_SIZES = "256,512,1024,2048"
+
+
+def test_photo(size: int) -> np.ndarray:
+    """An example photo (or a synthetic one) as a size x size RGB array."""
+    from PIL import Image
+
+    examples = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.jpg"))
+    if examples:
+        im = Image.open(examples[0]).convert("RGB")
+        s = min(im.size)
+        im = im.crop(((im.width - s) // 2, (im.height - s) // 2, (im.width + s) // 2, (im.height + s) // 2))
+        return np.asarray(im.resize((size, size), Image.Resampling.BICUBIC))
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
+
+
+def folder_mb(path) -> float:
+    path = Path(path)
+    if not path.exists():
+        return 0.0
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
+
+
+def build(method: str, device: str, sd_steps: int, gan_variant: str):
+    """The inpainter, and a note on what it is ('timing only' for random-weight stand-ins)."""
+    from .inpainters import get_inpainter, method_class
+
+    if method == "gan":
+        from .inpainters.gan import GANInpainter, default_weights
+
+        return GANInpainter(device=device, variant=gan_variant), "", folder_mb(default_weights())
+    if method == "sd":
+        from .inpainters.stable_diffusion import StableDiffusionInpainter
+
+        try:
+            inp = StableDiffusionInpainter(device=device, steps=sd_steps)
+            inp.load()
+            return inp, "", inp.weights_mb()
+        except Exception:
+            inp = StableDiffusionInpainter.timing_only(device=device, steps=sd_steps)
+            return inp, "timing only (random weights, published SD 1.5 inpainting configs)", inp.weights_mb()
+    ok, why = method_class(method).available()
+    if not ok:
+        raise RuntimeError(why)
+    inp = get_inpainter(method, device=device) if method == "diffusion" else get_inpainter(method)
+    return inp, "", folder_mb(getattr(inp, "weights_path", "") or "")
+
+
+def worker(method: str, size: int, repeats: int, device: str, sd_steps: int, gan_variant: str) -> dict:
+    """One measurement, in this process."""
+    import torch
+
+    from .masks import difficulty_mask
+
+    inp, note, weights_mb = build(method, device, sd_steps, gan_variant)
+    image = test_photo(size)
+    mask = difficulty_mask(size, size, "hard", 0) * 255
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    if device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    inp(image, mask)  # warm-up
+    sync()
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        inp(image, mask)
+        sync()
+        times.append((time.perf_counter() - t) * 1000)
+    row = {"method": method, "size": size, "device": device, "ms": statistics.median(times), "repeats": repeats,
+           "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "parameters": inp.parameters,
+           "weights_mb": round(weights_mb, 2), "note": note}
+    if device == "cuda":
+        row["gpu_peak_mb"] = torch.cuda.max_memory_allocated() / 2**20
+    if method == "gan" and gan_variant != "torch":
+        row["method"] = f"gan-{gan_variant}"
+    if method == "sd":
+        row["steps"] = sd_steps
+    return row
+
+
+def gan_training_throughput(batch_size: int = 32, steps: int = 60) -> dict:
+    """Images/s of the real training step at 256x256 on CUDA (data loading included)."""
+    import tempfile
+
+    from .training.gan import GANConfig, main
+
+    data = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "scenery" / "train"
+    with tempfile.TemporaryDirectory() as out:
+        cfg = GANConfig(data=str(data), val_data="", out=out, size=256, batch_size=batch_size, steps=steps,
+                        ckpt_every=10**9, num_workers=8)
+        t = time.time()
+        main(cfg)
+        elapsed = time.time() - t
+        rows = (Path(out) / "log.csv").read_text().splitlines()
+    rate = float(rows[-1].split(",")[12])
+    return {"size": 256, "batch_size": batch_size, "steps": steps, "images_per_s": rate, "wall_s": elapsed}
+
+
+def run_isolated(method, size, args, device) -> dict:
+    cmd = [sys.executable, "-m", "ganpaint.benchmark", "--worker", f"{method}:{size}:{device}",
+           "--repeats", str(args.repeats if method != "sd" else args.sd_repeats), "--sd-steps", str(args.sd_steps),
+           "--gan-variant", args.gan_variant]
+    env = dict(os.environ)
+    if args.threads:
+        env["OMP_NUM_THREADS"] = str(args.threads)
+    run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=args.timeout)
+    if run.returncode != 0:
+        reason = (run.stderr.strip().splitlines() or ["failed"])[-1]
+        return {"method": method, "size": size, "device": device, "error": reason}
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def markdown(rows: list[dict]) -> str:
+    gan = {(r["size"], r["device"]): r["ms"] for r in rows if r["method"] == "gan" and "ms" in r}
+    lines = ["| method | device | size | latency (ms) | × GAN | peak RSS (MB) | parameters | weights (MB) | note |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        if "error" in r:
+            lines.append(f"| {r['method']} | {r['device']} | {r['size']}² | – | – | – | – | – | unavailable: {r['error']} |")
+            continue
+        ratio = r["ms"] / gan[(r["size"], r["device"])] if (r["size"], r["device"]) in gan else float("nan")
+        note = r.get("note", "") + (f", {r['steps']} steps" if "steps" in r else "")
+        lines.append(f"| {r['method']} | {r['device']} | {r['size']}² | {r['ms']:.1f} | {ratio:.1f} | {r['peak_mb']:.0f} | "
+                     f"{r['parameters'] / 1e6:.2f} M | {r['weights_mb']:.1f} | {note.strip(', ')} |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m ganpaint.benchmark", description=__doc__.split("\n\n")[0])
+    p.add_argument("--methods", default=DEFAULT_METHODS)
+    p.add_argument("--sizes", default=DEFAULT_SIZES)
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--sd-repeats", type=int, default=1, help="Stable Diffusion is slow on a CPU: fewer repeats")
+    p.add_argument("--sd-steps", type=int, default=20)
+    p.add_argument("--threads", type=int, default=0, help="OMP threads per worker (0 = default)")
+    p.add_argument("--gan-variant", default="torch", choices=["torch", "onnx"], help="GAN runtime")
+    p.add_argument("--devices", default="auto", help="cpu, cuda, or auto (cpu, plus cuda when present)")
+    p.add_argument("--training", action=argparse.BooleanOptionalAction, default=True,
+                   help="on CUDA, also measure GAN training throughput")
+    p.add_argument("--timeout", type=int, default=3600, help="seconds per measurement")
+    p.add_argument("--json", default=None)
+    p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+
+    if args.worker:
+        method, size, device = args.worker.split(":")
+        print(json.dumps(worker(method, int(size), args.repeats, device, args.sd_steps, args.gan_variant)))
+        return None
+
+    import torch
+
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else []) if args.devices == "auto" else args.devices.split(",")
+    rows = []
+    for device in devices:
+        for method in [m for m in args.methods.split(",") if m]:
+            for size in [int(s) for s in args.sizes.split(",")]:
+                row = run_isolated(method, size, args, device)
+                print(json.dumps(row), flush=True)
+                rows.append(row)
+    out = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+                       "torch": torch.__version__, "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None},
+           "results": rows, "command": "python -m ganpaint.benchmark " + " ".join(sys.argv[1:] if argv is None else argv)}
+    if "cuda" in devices and args.training:
+        out["gan_training"] = gan_training_throughput()
+    table = markdown(rows)
+    print(table)
+    if "gan_training" in out:
+        t = out["gan_training"]
+        print(f"\nGAN training on {out['machine']['gpu']}: {t['images_per_s']:.0f} images/s at 256², batch {t['batch_size']}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=2))
+    return out
+
+
+if __name__ == "__main__":
+    main()

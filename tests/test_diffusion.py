@@ -1,0 +1,137 @@
+"""The scratch diffusion baseline and the Stable Diffusion wrapper, on tiny models the tests build."""
+
+import csv
+import time
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from ganpaint.inpainters.diffusion import DiffusionInpainter
+from ganpaint.inpainters.sd_configs import TINY_TEXT, TINY_UNET, TINY_VAE, build_pipeline, write_tokenizer
+from ganpaint.inpainters.stable_diffusion import StableDiffusionInpainter
+from ganpaint.training.diffusion import DiffusionConfig, main
+
+
+def tiny_run(photos, out, steps, resume=False):
+    return DiffusionConfig(data=str(photos), val_data=str(photos), out=str(out), size=32, batch_size=2, steps=steps,
+                           resume=resume, channels=(16, 32), val_every=4, val_n=2, val_steps=3, ckpt_every=100,
+                           warmup_steps=2)
+
+
+@pytest.fixture(scope="module")
+def diffusion_weights(photos, tmp_path_factory):
+    out = tmp_path_factory.mktemp("diffusion")
+    main(tiny_run(photos, out, 4))
+    return out
+
+
+def test_diffusion_training_resumes_the_same_run(photos, diffusion_weights, tmp_path):
+    main(tiny_run(photos, tmp_path, 2))
+    main(tiny_run(photos, tmp_path, 4, resume=True))
+    a = torch.load(diffusion_weights / "ckpt.pt", weights_only=True)
+    b = torch.load(tmp_path / "ckpt.pt", weights_only=True)
+    assert a["step"] == b["step"] == 4
+    for k in a["unet"]:
+        torch.testing.assert_close(a["unet"][k], b["unet"][k])
+    assert [int(r["step"]) for r in csv.DictReader(open(tmp_path / "log.csv"))] == [2, 4]
+    assert (tmp_path / "val_000004.png").exists()
+
+
+def test_diffusion_loss_falls_on_a_fixed_batch(photos):
+    from diffusers import DDPMScheduler
+
+    from ganpaint.data import TrainSet
+    from ganpaint.training.diffusion import build_unet
+
+    torch.manual_seed(0)
+    cfg = DiffusionConfig(size=32, channels=(16, 32))
+    unet, sched = build_unet(cfg), DDPMScheduler(num_train_timesteps=1000)
+    ds = TrainSet(photos, size=32)
+    x, m = map(torch.stack, zip(*[ds[i] for i in range(4)]))
+    noise, t = torch.randn_like(x), torch.randint(0, 1000, (4,))
+    opt = torch.optim.Adam(unet.parameters(), lr=1e-3)
+
+    def loss():
+        pred = unet(torch.cat([sched.add_noise(x, noise, t), x * (1 - m), m], 1), t).sample
+        return ((pred - noise) ** 2).mean()
+
+    first = loss().item()
+    for _ in range(30):
+        opt.zero_grad()
+        loss().backward()
+        opt.step()
+    assert loss().item() < 0.7 * first
+
+
+def test_diffusion_inpainter_keeps_known_pixels_and_reports_steps(diffusion_weights):
+    inp = DiffusionInpainter(str(diffusion_weights / "diffusion"), steps=4, device="cpu")
+    img = np.random.default_rng(0).integers(0, 256, (37, 53, 3), dtype=np.uint8)
+    mask = np.zeros((37, 53), np.uint8)
+    mask[10:25, 5:40] = 255
+    steps = []
+    out = np.asarray(inp(img, mask, progress=lambda f, d: steps.append(d)))
+    assert out.shape == img.shape and np.array_equal(out[mask == 0], img[mask == 0])
+    assert sum("denoising" in s for s in steps) == 4
+    assert inp.parameters > 0
+
+
+@pytest.fixture(scope="module")
+def tiny_sd(tmp_path_factory):
+    """A tiny random StableDiffusionInpaintPipeline saved like a Hub model: 9-channel UNet, VAE, CLIP, tokenizer."""
+    folder = tmp_path_factory.mktemp("tiny_sd")
+    pipe = build_pipeline(TINY_UNET, TINY_VAE, TINY_TEXT, write_tokenizer(folder / "tok"))
+    pipe.save_pretrained(folder / "model")
+    return folder / "model"
+
+
+def test_stable_diffusion_wrapper_runs_the_real_pipeline(tiny_sd, monkeypatch):
+    monkeypatch.setenv("GANPAINT_SD_MODEL", str(tiny_sd))
+    assert StableDiffusionInpainter.available() == (True, "")
+    inp = StableDiffusionInpainter(steps=3, device="cpu")
+    assert inp.pipeline is None  # lazy: nothing loaded until the first fill
+    img = Image.fromarray(np.random.default_rng(1).integers(0, 256, (50, 70, 3), dtype=np.uint8))
+    mask = np.zeros((50, 70), np.uint8)
+    mask[10:30, 20:50] = 255
+    steps = []
+    out = inp(img, mask, prompt="a lake", seed=1, progress=lambda f, d: steps.append(d))
+    assert out.size == img.size
+    assert np.array_equal(np.asarray(out)[mask == 0], np.asarray(img)[mask == 0])
+    assert sum("Stable Diffusion step" in s for s in steps) == 3
+    again = inp(img, mask, prompt="a lake", seed=1)
+    assert np.array_equal(np.asarray(out), np.asarray(again))  # seeded
+    # A large image goes through the crop strategy: the pipeline only sees a box around the hole.
+    big = Image.fromarray(np.random.default_rng(2).integers(0, 256, (700, 900, 3), dtype=np.uint8))
+    big_mask = np.zeros((700, 900), np.uint8)
+    big_mask[300:340, 400:460] = 255
+    inp.max_side = 256
+    out = inp(big, big_mask)
+    assert np.array_equal(np.asarray(out)[big_mask == 0], np.asarray(big)[big_mask == 0])
+
+
+def test_stable_diffusion_fails_fast_and_clearly_offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("GANPAINT_SD_MODEL", "no-such-org/no-such-model")
+    ok, why = StableDiffusionInpainter.available()
+    assert not ok and "HF_HUB_OFFLINE" in why and "GANPAINT_SD_MODEL" in why
+    inp = StableDiffusionInpainter(device="cpu")
+    t = time.time()
+    with pytest.raises(RuntimeError, match="GANPAINT_SD_MODEL"):
+        inp(np.zeros((64, 64, 3), np.uint8), np.full((64, 64), 255, np.uint8))
+    assert time.time() - t < 60
+
+
+def test_evaluate_lists_unavailable_methods(photos, tiny_weights, diffusion_weights, monkeypatch):
+    from ganpaint.evaluate import evaluate
+    from ganpaint.inpainters import _cache
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("GANPAINT_SD_MODEL", "no-such-org/no-such-model")
+    monkeypatch.setenv("GANPAINT_DIFFUSION_WEIGHTS", str(diffusion_weights / "diffusion"))
+    _cache.clear()
+    images = [np.asarray(Image.open(p).convert("RGB").resize((32, 32))) for p in sorted(photos.iterdir())]
+    out = evaluate(images, ["gan", "diffusion", "sd", "telea"], ["easy"], 32, 0, weights=str(tiny_weights))
+    assert [r["method"] for r in out["results"]] == ["gan", "diffusion", "telea"]
+    assert out["unavailable"][0]["method"] == "sd" and "HF_HUB_OFFLINE" in out["unavailable"][0]["reason"]
+    _cache.clear()
