@@ -204,3 +204,14 @@ def test_grow_and_feather_stay_inside_the_grown_mask():
     assert centre == 0 and edge < np.abs(plain[20, 25:35].astype(int) - img[20, 25:35]).mean()
     with pytest.raises(InpaintError):
         get_inpainter("telea")(img, mask, grow=-1)
+
+
+def test_onnx_fast_path_matches_the_plain_path(tiny_weights):
+    plain = GANInpainter(str(tiny_weights), device="cpu")
+    fast = GANInpainter(str(tiny_weights), device="cpu", variant="onnx")
+    rng = np.random.default_rng(3)
+    for h, w in [(64, 64), (75, 130)]:
+        img = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+        mask = (rng.random((h, w)) < 0.3).astype(np.uint8) * 255
+        a, b = np.asarray(plain(img, mask)).astype(int), np.asarray(fast(img, mask)).astype(int)
+        assert np.abs(a - b).max() <= 1  # float rounding may move a value by one level

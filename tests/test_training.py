@@ -84,3 +84,13 @@ def test_resume_continues_the_same_run(photos, tmp_path):
     assert (tmp_path / "split" / "val_000004.png").exists()
     rows = list(csv.DictReader(open(tmp_path / "split" / "log.csv")))
     assert float(rows[-1]["val_psnr"]) > 0
+
+
+def test_training_curve_plot(photos, tmp_path):
+    from ganpaint.plot import plot, read_log
+
+    main(tiny_run(photos, tmp_path / "run", 4))
+    series = read_log(tmp_path / "run" / "log.csv")
+    assert {"l1", "val_psnr"} <= set(series)
+    png = plot(tmp_path / "run" / "log.csv", tmp_path / "curve.png")
+    assert png.stat().st_size > 5000

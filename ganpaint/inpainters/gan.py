@@ -25,11 +25,22 @@ class GANInpainter(Inpainter):
     pad_multiple = Generator.pad_multiple
     max_side = 1024
 
-    def __init__(self, weights: str | None = None, device: str | None = None, generator: Generator | None = None):
+    def __init__(self, weights: str | None = None, device: str | None = None, generator: Generator | None = None,
+                 variant: str = "torch"):
+        """``variant="onnx"`` runs an ONNX export with onnxruntime on the CPU (measured slower than PyTorch
+        on our 2-core machine, see the benchmark, so ``torch`` is the default)."""
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.weights_path = weights or default_weights()
         if generator is None:
-            generator = Generator.from_pretrained(weights or default_weights())
+            generator = Generator.from_pretrained(self.weights_path)
         self.generator = generator.eval().to(self.device, memory_format=torch.channels_last)
+        self.session = None
+        if variant == "onnx":
+            from ..export import onnx_session
+
+            self.session = onnx_session(self.generator)
+        elif variant != "torch":
+            raise ValueError(f"unknown variant {variant!r}; use 'torch' or 'onnx'")
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
@@ -48,6 +59,8 @@ class GANInpainter(Inpainter):
     def forward(self, image: np.ndarray, mask: np.ndarray, **options) -> np.ndarray:
         x = torch.from_numpy(image.copy()).to(self.device).permute(2, 0, 1)[None].float().div(127.5).sub(1)
         m = torch.from_numpy(mask).to(self.device)[None, None].float()
-        x = x.contiguous(memory_format=torch.channels_last)
-        y = self.generator(x, m)
+        if self.session is not None:
+            y = torch.from_numpy(self.session.run(None, {"image": x.contiguous().numpy(), "mask": m.numpy()})[0])
+        else:
+            y = self.generator(x.contiguous(memory_format=torch.channels_last), m)
         return y[0].permute(1, 2, 0).add(1).mul(127.5).round().clamp(0, 255).byte().cpu().numpy()
