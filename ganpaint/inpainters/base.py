@@ -82,11 +82,15 @@ class Inpainter:
         options["progress"] = progress  # slow methods (diffusion) report their steps through it
         if strategy == "crop":
             boxes = region_boxes(hole, self.crop_margin)
-            for i, (x0, y0, x1, y1) in enumerate(boxes):
+            fits = [b for b in boxes if max(b[2] - b[0], b[3] - b[1]) <= self.max_side]
+            batched = self._batched(rgb, hole, fits, options) if self.batch_regions and len(fits) > 1 else {}
+            for i, box in enumerate(boxes):
                 if progress and len(boxes) > 1:
                     progress(i / len(boxes), f"region {i + 1}/{len(boxes)}")
+                x0, y0, x1, y1 = box
                 sub = hole[y0:y1, x0:x1]
-                fill[y0:y1, x0:x1][sub] = self._fit(rgb[y0:y1, x0:x1], sub, options)[sub]
+                region = batched[box] if box in batched else self._fit(rgb[y0:y1, x0:x1], sub, options)
+                fill[y0:y1, x0:x1][sub] = region[sub]
         else:
             fill = self._fit(rgb, hole, options) if strategy == "resize" else self._padded(rgb, hole, options)
         if feather:
@@ -121,16 +125,42 @@ class Inpainter:
         return cv2.resize(filled, (w, h), interpolation=cv2.INTER_CUBIC)
 
     def _padded(self, rgb: np.ndarray, hole: np.ndarray, options) -> np.ndarray:
-        """Pad to ``pad_multiple`` by reflection (padding counts as known), run ``forward``, crop."""
+        """Pad to ``pad_multiple`` (padding counts as known), run ``forward``, crop."""
         h, w = hole.shape
+        rgb, hole = _pad_to(rgb, hole, h + -h % self.pad_multiple, w + -w % self.pad_multiple)
+        return self.forward(rgb, hole, **options)[:h, :w]
+
+    def _batched(self, rgb, hole, boxes, options) -> dict:
+        """Several crops padded to one shape and filled in one ``forward_batch`` call.
+
+        Skipped (empty result) when padding would add more than a third of the work.
+        """
         m = self.pad_multiple
-        ph, pw = -h % m, -w % m
-        if ph or pw:
-            mode = "reflect" if ph < h and pw < w else "edge"
-            rgb = np.pad(rgb, ((0, ph), (0, pw), (0, 0)), mode=mode)
-            hole = np.pad(hole, ((0, ph), (0, pw)))
-        out = self.forward(np.ascontiguousarray(rgb), hole, **options)
-        return out[:h, :w]
+        hs, ws = [b[3] - b[1] for b in boxes], [b[2] - b[0] for b in boxes]
+        H, W = max(hs) + -max(hs) % m, max(ws) + -max(ws) % m
+        if sum(h * w for h, w in zip(hs, ws)) < 0.75 * len(boxes) * H * W:
+            return {}
+        crops, holes = zip(*[_pad_to(rgb[y0:y1, x0:x1], hole[y0:y1, x0:x1], H, W) for x0, y0, x1, y1 in boxes])
+        outs = self.forward_batch(np.stack(crops), np.stack(holes), **options)
+        return {b: out[:h, :w] for b, out, h, w in zip(boxes, outs, hs, ws)}
+
+    # Methods whose ``forward_batch`` really runs crops together set this (GAN: 4 crops of 256² in one
+    # call measured 67 ms against 78 ms one by one on the 2-core CPU).
+    batch_regions = False
+
+    def forward_batch(self, images: np.ndarray, masks: np.ndarray, **options) -> list[np.ndarray]:
+        """Fill N same-sized crops (N x H x W x 3, N x H x W); by default one at a time."""
+        return [self.forward(i, m, **options) for i, m in zip(images, masks)]
+
+
+def _pad_to(rgb: np.ndarray, hole: np.ndarray, h: int, w: int):
+    """Pad bottom/right to (h, w) by reflection (edge copy for tiny inputs); padding is never filled."""
+    ph, pw = h - hole.shape[0], w - hole.shape[1]
+    if ph or pw:
+        mode = "reflect" if ph < hole.shape[0] and pw < hole.shape[1] else "edge"
+        rgb = np.pad(rgb, ((0, ph), (0, pw), (0, 0)), mode=mode)
+        hole = np.pad(hole, ((0, ph), (0, pw)))
+    return np.ascontiguousarray(rgb), hole
 
 
 def region_boxes(hole: np.ndarray, margin: int) -> list[tuple[int, int, int, int]]:

@@ -39,6 +39,7 @@ class GANInpainter(Inpainter):
             from ..export import onnx_session
 
             self.session = onnx_session(self.generator)
+            self.batch_regions = False  # the export has a batch of one
         elif variant != "torch":
             raise ValueError(f"unknown variant {variant!r}; use 'torch' or 'onnx'")
 
@@ -55,12 +56,17 @@ class GANInpainter(Inpainter):
     def parameters(self) -> int:
         return sum(p.numel() for p in self.generator.parameters())
 
-    @torch.inference_mode()
+    batch_regions = True
+
     def forward(self, image: np.ndarray, mask: np.ndarray, **options) -> np.ndarray:
-        x = torch.from_numpy(image.copy()).to(self.device).permute(2, 0, 1)[None].float().div(127.5).sub(1)
-        m = torch.from_numpy(mask).to(self.device)[None, None].float()
+        return self.forward_batch(image[None], mask[None])[0]
+
+    @torch.inference_mode()
+    def forward_batch(self, images: np.ndarray, masks: np.ndarray, **options) -> list[np.ndarray]:
+        x = torch.from_numpy(images.copy()).to(self.device).permute(0, 3, 1, 2).float().div(127.5).sub(1)
+        m = torch.from_numpy(masks).to(self.device)[:, None].float()
         if self.session is not None:
             y = torch.from_numpy(self.session.run(None, {"image": x.contiguous().numpy(), "mask": m.numpy()})[0])
         else:
             y = self.generator(x.contiguous(memory_format=torch.channels_last), m)
-        return y[0].permute(1, 2, 0).add(1).mul(127.5).round().clamp(0, 255).byte().cpu().numpy()
+        return list(y.permute(0, 2, 3, 1).add(1).mul(127.5).round().clamp(0, 255).byte().cpu().numpy())

@@ -1,0 +1,5 @@
+"""`python -m ganpaint ...` works like the `ganpaint` command."""
+
+from .cli import main
+
+main()
