@@ -6,11 +6,15 @@ import argparse
 import copy
 import csv
 import dataclasses
+import json
+import math
 import os
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
+from PIL import Image
 
 
 def parse_config(cls, argv=None, prog=None):
@@ -35,6 +39,60 @@ def pick_device(name: str = "auto") -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(name)
+
+
+# Flags a resumed run takes from the command line; everything else comes from the checkpoint.
+RUNTIME_FLAGS = {"steps", "max_minutes", "resume", "push_to_hub", "val_every", "ckpt_every", "num_workers", "threads", "device"}
+
+
+def start_run(cfg):
+    """Output folder, device and, with ``--resume``, the checkpoint state.
+
+    Returns (cfg, state, out, device): a resumed run keeps its saved config except RUNTIME_FLAGS.
+    """
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    device = pick_device(cfg.device)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True
+    state = None
+    if cfg.resume and (out / "ckpt.pt").exists():
+        state = load_checkpoint(out / "ckpt.pt")
+        saved = {k: tuple(v) if isinstance(v, list) else v for k, v in state["config"].items()}
+        cfg = dataclasses.replace(cfg, **{k: v for k, v in saved.items() if k not in RUNTIME_FLAGS and hasattr(cfg, k)})
+    (out / "config.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=2))
+    return cfg, state, out, device
+
+
+def cosine_lr(step: int, base: float, warmup: int, decay_start: float, total: int) -> float:
+    """Linear warm-up, constant, then cosine decay to 10 % over the last ``1 - decay_start`` of ``total``."""
+    if step < warmup:
+        return base * (step + 1) / warmup
+    start = int(decay_start * total)
+    if step < start:
+        return base
+    t = min(1.0, (step - start) / max(1, total - start))
+    return base * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def val_report(out: torch.Tensor, truth: torch.Tensor, masks: torch.Tensor, png: Path | None = None) -> dict:
+    """PSNR / SSIM / LPIPS of [0, 1] results against the truth; optionally a grid (input | result | truth)."""
+    from ..metrics import lpips, psnr, ssim
+
+    metrics = {"val_psnr": psnr(out, truth).mean().item(), "val_ssim": ssim(out, truth).item()}
+    try:
+        metrics["val_lpips"] = lpips(out, truth).mean().item()
+    except Exception as e:  # LPIPS weights missing offline: report the other two
+        print(f"LPIPS skipped: {e}")
+    if png is not None:
+        rows = [torch.cat([truth[i] * (1 - masks[i]) + masks[i], out[i], truth[i]], 2) for i in range(min(6, len(out)))]
+        grid = (torch.cat(rows, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+        Image.fromarray(grid).save(png)
+    return metrics
 
 
 class EMA:

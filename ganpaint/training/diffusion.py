@@ -9,20 +9,16 @@ photo, the masked photo and the mask; same data, crops and masks as the GAN.
 from __future__ import annotations
 
 import dataclasses
-import json
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
-from PIL import Image
 from tqdm import tqdm
 
 from ..data import TrainSet, batches, validation_set
 from ..inpainters.diffusion import make_sampler, sample
-from .common import CSVLog, EMA, Timer, load_checkpoint, parse_config, pick_device, save_checkpoint, unwrap
+from .common import CSVLog, EMA, Timer, cosine_lr, parse_config, save_checkpoint, start_run, unwrap, val_report
 
 
 @dataclass
@@ -78,71 +74,37 @@ def build_unet(cfg: DiffusionConfig):
 
 
 def get_lr(step: int, cfg: DiffusionConfig) -> float:
-    if step < cfg.warmup_steps:
-        return cfg.lr * (step + 1) / cfg.warmup_steps
-    start = int(cfg.decay_start * cfg.steps)
-    if step < start:
-        return cfg.lr
-    t = min(1.0, (step - start) / max(1, cfg.steps - start))
-    return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
+    return cosine_lr(step, cfg.lr, cfg.warmup_steps, cfg.decay_start, cfg.steps)
 
 
 @torch.no_grad()
 def validate(unet, train_scheduler, cfg, images, masks, device, out_png: Path | None = None) -> dict:
-    from ..metrics import lpips, psnr, ssim
-
     sampler = make_sampler(cfg.sampler, train_scheduler.config)
     g = torch.Generator().manual_seed(0)
     outs = [sample(unet, sampler, images[i : i + 8].to(device), masks[i : i + 8].to(device), cfg.val_steps, g).float().cpu()
             for i in range(0, len(images), 8)]
-    out, truth = (torch.cat(outs) + 1) / 2, (images + 1) / 2
-    metrics = {"val_psnr": psnr(out, truth).mean().item(), "val_ssim": ssim(out, truth).item()}
-    try:
-        metrics["val_lpips"] = lpips(out, truth).mean().item()
-    except Exception as e:
-        print(f"LPIPS skipped: {e}")
-    if out_png is not None:
-        rows = [torch.cat([truth[i] * (1 - masks[i]) + masks[i], out[i], truth[i]], 2) for i in range(min(6, len(out)))]
-        Image.fromarray((torch.cat(rows, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)).save(out_png)
-    return metrics
+    return val_report((torch.cat(outs) + 1) / 2, (images + 1) / 2, masks, out_png)
 
 
 def main(cfg: DiffusionConfig):
     from diffusers import DDPMScheduler
 
-    # 1. Setup
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
-    device = pick_device(cfg.device)
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    torch.manual_seed(cfg.seed)
-    if device.type == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
-        torch.backends.cudnn.benchmark = True
+    # 1. Setup; with --resume the checkpoint's config wins, except for the budget and where to stop
+    cfg, state, out, device = start_run(cfg)
     memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format
     ckpt_path = out / "ckpt.pt"
 
-    # 2. Resume: the checkpoint's config wins, except for the budget and where to stop
-    state = None
-    if cfg.resume and ckpt_path.exists():
-        state = load_checkpoint(ckpt_path)
-        saved = {k: tuple(v) if isinstance(v, list) else v for k, v in state["config"].items()}
-        keep = {"steps", "max_minutes", "resume", "push_to_hub", "val_every", "ckpt_every", "num_workers", "threads", "device"}
-        cfg = dataclasses.replace(cfg, **{k: v for k, v in saved.items() if k not in keep and hasattr(cfg, k)})
-    (out / "config.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=2))
-
-    # 3. Data: the GAN's crops and masks
+    # 2. Data: the GAN's crops and masks
     dataset = TrainSet(cfg.data, cfg.size, seed=cfg.seed)
     val_images, val_masks = validation_set(cfg.val_data, cfg.size, n=cfg.val_n) if cfg.val_data else (None, None)
 
-    # 4. Model and noise schedule
+    # 3. Model and noise schedule
     unet = build_unet(cfg).to(device, memory_format=memory_format)
     scheduler = DDPMScheduler(num_train_timesteps=cfg.train_timesteps, beta_schedule=cfg.beta_schedule)
     ema = EMA(unet, cfg.ema_decay)
     print(f"UNet: {sum(p.numel() for p in unet.parameters()) / 1e6:.2f} M params")
 
-    # 5. Optimiser
+    # 4. Optimiser
     opt = torch.optim.AdamW(unet.parameters(), lr=cfg.lr, weight_decay=0.0)
     step, elapsed_before = 0, 0.0
     if state is not None:
@@ -160,7 +122,7 @@ def main(cfg: DiffusionConfig):
         ema.model.save_pretrained(out / "diffusion" / "unet")
         scheduler.save_pretrained(out / "diffusion" / "scheduler")
 
-    # 6. The loop
+    # 5. The loop
     log = CSVLog(out / "log.csv", ["step", "minutes", "lr", "loss", "images_per_s", "val_psnr", "val_ssim", "val_lpips"])
     timer = Timer()
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp and device.type == "cuda")
@@ -207,7 +169,7 @@ def main(cfg: DiffusionConfig):
     save()
     print(f"stopped at step {step} after {timer.minutes():.1f} min; checkpoint {ckpt_path}, model {out / 'diffusion'}")
 
-    # 7. Publish
+    # 6. Publish
     if cfg.push_to_hub:
         from ..hub import push_folder
 

@@ -6,21 +6,17 @@
 from __future__ import annotations
 
 import dataclasses
-import json
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
-from PIL import Image
 from tqdm import tqdm
 
 from ..data import TrainSet, batches, validation_set
 from ..losses import GANLoss, PerceptualLoss, feature_matching, hole_l1, r1_penalty, ssim_loss
 from ..models import Generator, PatchDiscriminator
-from .common import CSVLog, EMA, Timer, load_checkpoint, parse_config, pick_device, save_checkpoint, unwrap
+from .common import CSVLog, EMA, Timer, cosine_lr, parse_config, save_checkpoint, start_run, unwrap, val_report
 
 
 @dataclass
@@ -77,65 +73,30 @@ class GANConfig:
 
 
 def get_lr(step: int, base: float, cfg: GANConfig) -> float:
-    if step < cfg.warmup_steps:
-        return base * (step + 1) / cfg.warmup_steps
-    start = int(cfg.decay_start * cfg.steps)
-    if step < start:
-        return base
-    t = min(1.0, (step - start) / max(1, cfg.steps - start))
-    return base * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
+    return cosine_lr(step, base, cfg.warmup_steps, cfg.decay_start, cfg.steps)
 
 
 @torch.no_grad()
 def validate(g, images, masks, device, out_png: Path | None = None, batch: int = 8) -> dict:
-    """PSNR / SSIM / LPIPS of ``g`` on the fixed val set; optionally a grid PNG (input | fill | truth)."""
-    from ..metrics import lpips, psnr, ssim
-
+    """Metrics of ``g`` on the fixed val set; optionally a grid PNG (input | fill | truth)."""
     outs = []
     for i in range(0, len(images), batch):
         x, m = images[i : i + batch].to(device), masks[i : i + batch].to(device)
         outs.append(g(x, m).float().clamp(-1, 1).cpu())
-    out, truth = (torch.cat(outs) + 1) / 2, (images + 1) / 2
-    metrics = {"val_psnr": psnr(out, truth).mean().item(), "val_ssim": ssim(out, truth).item()}
-    try:
-        metrics["val_lpips"] = lpips(out, truth).mean().item()
-    except Exception as e:  # LPIPS weights missing offline: report the other two
-        print(f"LPIPS skipped: {e}")
-    if out_png is not None:
-        rows = [torch.cat([truth[i] * (1 - masks[i]) + masks[i], out[i], truth[i]], 2) for i in range(min(6, len(out)))]
-        grid = (torch.cat(rows, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
-        Image.fromarray(grid).save(out_png)
-    return metrics
+    return val_report((torch.cat(outs) + 1) / 2, (images + 1) / 2, masks, out_png)
 
 
 def main(cfg: GANConfig):
-    # 1. Setup
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
-    device = pick_device(cfg.device)
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    torch.manual_seed(cfg.seed)
-    if device.type == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
-        torch.backends.cudnn.benchmark = True
+    # 1. Setup; with --resume the checkpoint's config wins, except for the budget and where to stop
+    cfg, state, out, device = start_run(cfg)
     memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format
     ckpt_path = out / "ckpt.pt"
 
-    # 2. Resume: the checkpoint's config wins, except for the budget and where to stop
-    state = None
-    if cfg.resume and ckpt_path.exists():
-        state = load_checkpoint(ckpt_path)
-        saved = {k: tuple(v) if isinstance(v, list) else v for k, v in state["config"].items()}
-        keep = {"steps", "max_minutes", "resume", "push_to_hub", "val_every", "ckpt_every", "num_workers", "threads", "device"}
-        cfg = dataclasses.replace(cfg, **{k: v for k, v in saved.items() if k not in keep and hasattr(cfg, k)})
-    (out / "config.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=2))
-
-    # 3. Data
+    # 2. Data
     dataset = TrainSet(cfg.data, cfg.size, seed=cfg.seed)
     val_images, val_masks = validation_set(cfg.val_data, cfg.size, n=cfg.val_n) if cfg.val_data else (None, None)
 
-    # 4. Models
+    # 3. Models
     g = Generator(channels=cfg.g_channels, decoder_channels=cfg.g_decoder_channels, dilations=cfg.g_dilations,
                   fourier_every=cfg.g_fourier_every, use_edges=cfg.use_edges)
     if cfg.init_from and state is None:
@@ -147,7 +108,7 @@ def main(cfg: GANConfig):
     gan_loss = GANLoss(cfg.gan_loss)
     print(f"G: {sum(p.numel() for p in g.parameters()) / 1e6:.2f} M params, D: {sum(p.numel() for p in d.parameters()) / 1e6:.2f} M")
 
-    # 5. Optimisers
+    # 4. Optimisers
     opt_g = torch.optim.Adam(g.parameters(), lr=cfg.lr_g, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(d.parameters(), lr=cfg.lr_d, betas=(0.5, 0.999))
     step, d_acc, elapsed_before = 0, 0.5, 0.0
@@ -169,7 +130,7 @@ def main(cfg: GANConfig):
         })
         ema.model.save_pretrained(out / "generator")
 
-    # 6. The loop
+    # 5. The loop
     log = CSVLog(out / "log.csv", ["step", "minutes", "lr_g", "g_loss", "l1", "ssim", "adv", "fm", "perceptual", "d_loss",
                                    "d_acc", "d_step", "images_per_s", "val_psnr", "val_ssim", "val_lpips"])
     timer = Timer()
@@ -239,7 +200,7 @@ def main(cfg: GANConfig):
     save()
     print(f"stopped at step {step} after {timer.minutes():.1f} min; checkpoint {ckpt_path}, generator {out / 'generator'}")
 
-    # 7. Publish
+    # 6. Publish
     if cfg.push_to_hub:
         from ..hub import push_folder
 
