@@ -62,6 +62,8 @@ def editor_to_inputs(value) -> tuple[Image.Image, np.ndarray]:
     if not value or value.get("background") is None:
         raise gr.Error("upload a photo first")
     image = value["background"]
+    if image.mode == "RGBA" and np.asarray(image)[..., 3].min() == 255:
+        image = image.convert("RGB")  # the editor always hands over RGBA; an opaque photo stays RGB
     layers = [layer for layer in value.get("layers") or [] if layer is not None]
     mask = np.zeros((image.height, image.width), bool)
     for layer in layers:

@@ -37,8 +37,8 @@ def eval_masks(n_images: int, size: int, difficulty: str, seed: int) -> list[np.
 
 def image_metrics(result: np.ndarray, truth: np.ndarray, hole: np.ndarray) -> dict:
     """Metrics of one result against the truth, on a [0, 1] scale."""
-    a = torch.from_numpy(result).permute(2, 0, 1)[None].float() / 255
-    b = torch.from_numpy(truth).permute(2, 0, 1)[None].float() / 255
+    a = torch.from_numpy(np.array(result)).permute(2, 0, 1)[None].float() / 255
+    b = torch.from_numpy(np.array(truth)).permute(2, 0, 1)[None].float() / 255
     diff = (a - b).abs()
     h = torch.from_numpy(hole)[None, None].float()
     return {
@@ -103,6 +103,7 @@ def compare(image, mask, methods: list[str], truth: np.ndarray | None = None, pr
         if ok:
             try:
                 inpainter = get_inpainter(name)
+                inpainter.warmup()
                 result, ms = inpainter.timed(image, mask, **options)
                 row.update(image=result, ms=ms, parameters=inpainter.parameters)
                 if truth is not None:

@@ -73,6 +73,9 @@ class DiffusionInpainter(Inpainter):
             return True, ""
         return False, f"no diffusion weights at {w}: train them with `python train.py diffusion`"
 
+    def warmup(self):
+        pass  # one denoising step costs more than any one-time setup: nothing to gain
+
     @property
     def parameters(self) -> int:
         return sum(p.numel() for p in self.unet.parameters())

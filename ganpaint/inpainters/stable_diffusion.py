@@ -116,6 +116,9 @@ class StableDiffusionInpainter(Inpainter):
         modules = [self.pipeline.unet, self.pipeline.vae, self.pipeline.text_encoder]
         return sum(p.numel() * p.element_size() for m in modules for p in m.parameters()) / 2**20
 
+    def warmup(self):
+        self.load()  # loading (and any download) stays out of the timing; a warm-up fill would cost minutes
+
     @property
     def parameters(self) -> int:
         if self.pipeline is None:
