@@ -214,7 +214,7 @@ def compare_api(image: str, mask: str | None = None, difficulty: str = "medium",
         raise gr.Error("/compare needs an image")
     m = None
     if difficulty == "drawn":
-        from ganpaint.imageio import open_mask
+        from ganpaint.inputs import open_mask
 
         m = run(open_mask, mask, im.size)
     gallery, _, summary = compare_core(im, m, difficulty or "medium", [x for x in (methods or "").split(",") if x],

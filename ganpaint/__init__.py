@@ -5,7 +5,7 @@
 """
 
 from .compose import bridge, outpaint
-from .imageio import MAX_PIXELS, InpaintError
+from .inputs import MAX_PIXELS, InpaintError
 from .inpainters import METHODS, Inpainter, availability, get_inpainter
 
 __version__ = "0.1.0"

@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from .compose import bridge, outpaint
 from .data import IMAGE_EXTENSIONS
-from .imageio import InpaintError
+from .inputs import InpaintError
 from .inpainters import METHODS, STRATEGIES, availability, get_inpainter
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from .imageio import MAX_PIXELS, InpaintError, open_image
+from .inputs import MAX_PIXELS, InpaintError, open_image
 from .inpainters import Inpainter
 
 

@@ -22,7 +22,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from .data import center_square, list_images, load_rgb
-from .imageio import InpaintError, open_mask
+from .inputs import InpaintError, open_mask
 from .inpainters import METHODS, get_inpainter, method_class
 from .masks import DIFFICULTY, difficulty_mask
 from .metrics import lpips, psnr, ssim

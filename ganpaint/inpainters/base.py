@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from ..imageio import InpaintError, check_mask, from_rgb8, normalize_mode, open_image, open_mask, to_rgb8
+from ..inputs import InpaintError, check_mask, from_rgb8, normalize_mode, open_image, open_mask, to_rgb8
 
 STRATEGIES = ("auto", "full", "crop", "resize")
 
