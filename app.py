@@ -241,7 +241,8 @@ def about_markdown() -> str:
 
 
 def about_images():
-    return [(str(p), p.stem.replace("_", " ")) for p in sorted((ROOT / "weights").glob("*/*.png"))]
+    files = sorted((ROOT / "weights").glob("*/*.png")) + sorted((ROOT / "weights").glob("*/*.jpg"))
+    return [(str(p), f"{p.parent.name}: {p.stem.replace('_', ' ')}") for p in files]
 
 
 # ---------------------------------------------------------------- Layout

@@ -87,7 +87,7 @@ def evaluate(images: list[np.ndarray], methods: list[str], difficulties: list[st
             summary["ms_per_image"] = statistics.median(times)
             results.append(summary)
         if grid_dir is not None and outputs:
-            save_grid(grid_dir / f"grid_{difficulty}.png", images, masks, outputs)
+            save_grid(grid_dir / f"grid_{difficulty}.jpg", images, masks, outputs)
     return {"results": results, "unavailable": unavailable}
 
 
@@ -127,7 +127,7 @@ def save_grid(path: Path, images, masks, outputs: dict, rows: int = 4):
         masked = images[i].copy()
         masked[masks[i].astype(bool)] = 255
         lines.append(np.concatenate([masked] + [outputs[m][i] for m in outputs] + [images[i]], axis=1))
-    Image.fromarray(np.concatenate(lines, axis=0)).save(path)
+    Image.fromarray(np.concatenate(lines, axis=0)).save(path, quality=92)  # JPEG keeps the repo small
     (path.with_suffix(".txt")).write_text("columns: masked input | " + " | ".join(outputs) + " | ground truth\n")
 
 
@@ -150,7 +150,7 @@ def main(argv=None):
     p.add_argument("--limit", type=int, default=0, help="use only the first N photos (0 = all)")
     p.add_argument("--weights", default=None, help="GAN weights: a save_pretrained folder or Hub repo id")
     p.add_argument("--json", default=None, help="write the results here")
-    p.add_argument("--grid-dir", default=None, help="write a sample grid PNG per difficulty here")
+    p.add_argument("--grid-dir", default=None, help="write a sample grid image per difficulty here")
     args = p.parse_args(argv)
 
     methods = [m for m in args.methods.split(",") if m]

@@ -27,7 +27,7 @@ def test_evaluate_on_four_photos_writes_every_field(photos, tiny_weights, tmp_pa
         assert r["n"] == 4 and 5 < r["psnr"] < 60 and 0 < r["ssim"] <= 1 and 0 <= r["lpips"] < 1.5
         assert 0 <= r["l1_hole"] <= 1 and 0 < r["accuracy"] <= 1 and r["ms_per_image"] > 0
         assert r["accuracy"] >= 1 - r["l1_hole"]  # the hole is where all the error is
-    assert (tmp_path / "grids" / "grid_hard.png").exists()
+    assert (tmp_path / "grids" / "grid_hard.jpg").exists()
 
 
 def test_cli_inpaint_folder_pairs_masks_by_name(photos, tiny_weights, tmp_path):
