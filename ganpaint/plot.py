@@ -47,7 +47,8 @@ def plot(log: Path, out: Path, losses=("l1", "ssim", "perceptual", "adv", "fm", 
         if k in s:
             steps, values = zip(*s[k])
             axes[0].plot(steps, smooth(list(values)), label=k)
-    axes[0].set(title="training losses (smoothed)", xlabel="step", yscale="log")
+    axes[0].set(title="training losses (smoothed)", xlabel="step")
+    axes[0].set_yscale("symlog", linthresh=0.1)  # the hinge G loss can be negative
     axes[0].legend(fontsize=8)
     for ax, k in zip(axes[1:], val):
         steps, values = zip(*s[k])
