@@ -44,9 +44,9 @@ def test_photo(size: int) -> np.ndarray:
 
 
 def folder_mb(path) -> float:
-    path = Path(path)
-    if not path.exists():
+    if not path or not Path(path).exists():
         return 0.0
+    path = Path(path)
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
 
 

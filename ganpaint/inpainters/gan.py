@@ -19,6 +19,10 @@ def default_weights() -> str:
     return os.environ.get("GANPAINT_GAN_WEIGHTS", str(DEFAULT_WEIGHTS))
 
 
+def _looks_like_repo_id(name: str) -> bool:
+    return name.count("/") == 1 and not name.startswith((".", "/", "~"))
+
+
 class GANInpainter(Inpainter):
     name = "gan"
     label = "GAN (ganpaint)"
@@ -32,6 +36,9 @@ class GANInpainter(Inpainter):
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.weights_path = weights or default_weights()
         if generator is None:
+            if not Path(self.weights_path).exists() and not _looks_like_repo_id(self.weights_path):
+                raise FileNotFoundError(f"no GAN weights at {self.weights_path}: train them with `python train.py gan`, "
+                                        "or pass a save_pretrained folder or a Hub repo id")
             generator = Generator.from_pretrained(self.weights_path)
         self.generator = generator.eval().to(self.device, memory_format=torch.channels_last)
         self.session = None
@@ -48,7 +55,7 @@ class GANInpainter(Inpainter):
         w = default_weights()
         if (Path(w) / "model.safetensors").is_file():
             return True, ""
-        if not Path(w).exists() and w.count("/") == 1 and not w.startswith((".", "/", "~")):
+        if not Path(w).exists() and _looks_like_repo_id(w):
             return True, ""  # a Hub repo id: downloaded on first use
         return False, f"no GAN weights at {w}: train them with `python train.py gan` or set GANPAINT_GAN_WEIGHTS"
 
