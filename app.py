@@ -39,18 +39,25 @@ def run(fn, *args, **kwargs):
         raise gr.Error(str(e)) from e
 
 
-def inpainter(method: str):
+def inpainter(method: str, progress=None):
+    """The method, loaded (with a progress message for the slow first load of Stable Diffusion)."""
     if method not in METHODS:
         raise gr.Error(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
+    label = method_class(method).label
     ok, why = availability()[method]
     if not ok:
-        raise gr.Error(f"{method_class(method).label} cannot run here: {why}")
+        raise gr.Error(f"{label} cannot run here: {why}")
     try:
-        return get_inpainter(method)
+        inp = get_inpainter(method)
+        if hasattr(inp, "load"):
+            if progress is not None:
+                progress(0, desc=f"loading {label}" + (f" ({why})" if why else ""))
+            inp.load()
+        return inp
     except InpaintError:
         raise
     except Exception as e:  # e.g. weights that cannot be downloaded
-        raise gr.Error(f"{method_class(method).label} could not be loaded: {e}") from e
+        raise gr.Error(f"{label} could not be loaded: {e}") from e
 
 
 def progress_callback(progress):
@@ -84,7 +91,7 @@ def overlay(image: Image.Image, mask) -> Image.Image:
 # ---------------------------------------------------------------- Inpaint
 def inpaint_ui(editor, method, strategy, grow, feather, progress=gr.Progress()):
     image, mask = editor_to_inputs(editor)
-    result = run(inpainter(method), image, Image.fromarray(mask), strategy=strategy, grow=int(grow),
+    result = run(inpainter(method, progress), image, Image.fromarray(mask), strategy=strategy, grow=int(grow),
                  feather=int(feather), progress=progress_callback(progress))
     return (image.convert("RGB"), result.convert("RGB")), result
 
@@ -119,7 +126,7 @@ def outpaint_ui(image, sides, pixels, aspect, method, progress=gr.Progress()):
     if image is None:
         raise gr.Error("upload a photo first")
     canvas, mask = run(outpaint_canvas, image, **outpaint_sizes(sides, pixels, aspect))
-    return run(inpainter(method), canvas, mask, progress=progress_callback(progress))
+    return run(inpainter(method, progress), canvas, mask, progress=progress_callback(progress))
 
 
 def outpaint_api(image: str, left: int = 0, right: int = 0, top: int = 0, bottom: int = 0, aspect: str = "none",
@@ -146,7 +153,7 @@ def bridge_ui(first, second, layout, gap, method, progress=gr.Progress()):
     if first is None or second is None:
         raise gr.Error("upload two photos")
     canvas, mask = run(bridge_canvas, first, second, layout, gap)
-    return run(inpainter(method), canvas, mask, progress=progress_callback(progress))
+    return run(inpainter(method, progress), canvas, mask, progress=progress_callback(progress))
 
 
 def bridge_api(first: str, second: str, layout: str = "horizontal", gap: float = 0.25, method: str = "gan") -> Image.Image:

@@ -99,12 +99,16 @@ def compare(image, mask, methods: list[str], truth: np.ndarray | None = None, pr
     rows = []
     for i, name in enumerate(methods):
         ok, why = method_class(name).available()
-        row = {"method": name, "label": method_class(name).label, "available": ok, "reason": why}
+        label = method_class(name).label
+        row = {"method": name, "label": label, "available": ok, "reason": why}
+        step = (lambda f, d, i=i, label=label: progress((i + f) / len(methods), f"{label}: {d}")) if progress else None
         if ok:
             try:
+                if step:
+                    step(0, "loading" + (f" ({why})" if why else ""))
                 inpainter = get_inpainter(name)
                 inpainter.warmup()
-                result, ms = inpainter.timed(image, mask, **options)
+                result, ms = inpainter.timed(image, mask, progress=step, **options)
                 row.update(image=result, ms=ms, parameters=inpainter.parameters)
                 if truth is not None:
                     hole = open_mask(mask, result.size)
@@ -114,8 +118,6 @@ def compare(image, mask, methods: list[str], truth: np.ndarray | None = None, pr
             except Exception as e:  # weights that cannot be had, out of memory...
                 row.update(available=False, reason=str(e).splitlines()[0] if str(e) else type(e).__name__)
         rows.append(row)
-        if progress:
-            progress((i + 1) / len(methods), name)
     return rows
 
 

@@ -135,3 +135,28 @@ def test_evaluate_lists_unavailable_methods(photos, tiny_weights, diffusion_weig
     assert [r["method"] for r in out["results"]] == ["gan", "diffusion", "telea"]
     assert out["unavailable"][0]["method"] == "sd" and "HF_HUB_OFFLINE" in out["unavailable"][0]["reason"]
     _cache.clear()
+
+
+def test_compare_reports_progress_and_keeps_going_without_sd(tiny_sd, tiny_weights, monkeypatch):
+    from ganpaint.evaluate import compare
+    from ganpaint.inpainters import _cache
+
+    img = np.random.default_rng(5).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    mask = np.zeros((48, 64), np.uint8)
+    mask[10:30, 10:40] = 255
+    monkeypatch.setenv("GANPAINT_GAN_WEIGHTS", str(tiny_weights))
+    monkeypatch.setenv("GANPAINT_SD_MODEL", str(tiny_sd))
+    _cache.clear()
+    seen = []
+    rows = compare(img, mask, ["gan", "sd"], truth=img, progress=lambda f, d: seen.append((f, d)), steps=2)
+    assert all(r["available"] for r in rows) and rows[1]["parameters"] > rows[0]["parameters"] > 0
+    assert any("Stable Diffusion step 2/2" in d for _, d in seen)
+    assert [f for f, _ in seen] == sorted(f for f, _ in seen) and seen[-1][0] == 1.0
+    # Without the weights the SD row says why, and the GAN row is still measured.
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("GANPAINT_SD_MODEL", "no-such-org/no-such-model")
+    _cache.clear()
+    rows = compare(img, mask, ["gan", "sd"], truth=img)
+    assert rows[0]["available"] and rows[0]["psnr"] > 0
+    assert not rows[1]["available"] and "HF_HUB_OFFLINE" in rows[1]["reason"]
+    _cache.clear()
