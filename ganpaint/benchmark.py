@@ -125,6 +125,59 @@ def gan_training_throughput(batch_size: int = 32, steps: int = 60) -> dict:
     return {"size": 256, "batch_size": batch_size, "steps": steps, "images_per_s": rate, "wall_s": elapsed}
 
 
+def fast_paths(compile_too: bool = False, repeats: int = 7) -> list[dict]:
+    """The GAN's CPU fast paths against the plain path, in this process (median ms after a warm-up)."""
+    import torch
+
+    from .inpainters.gan import GANInpainter
+
+    def median_ms(fn):
+        fn()
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - t) * 1000)
+        return statistics.median(times)
+
+    g = GANInpainter(device="cpu").generator
+    rows = []
+    with torch.inference_mode():
+        for size in (256, 512):
+            x, m = torch.rand(1, 3, size, size) * 2 - 1, (torch.rand(1, 1, size, size) > 0.5).float()
+            cl = x.contiguous(memory_format=torch.channels_last)
+            g.to(memory_format=torch.contiguous_format)
+            plain = median_ms(lambda: g(x, m))
+            g.to(memory_format=torch.channels_last)
+            rows.append({"path": f"channels_last, {size}²", "plain_ms": plain, "fast_ms": median_ms(lambda: g(cl, m))})
+        x4, m4 = torch.rand(4, 3, 256, 256) * 2 - 1, (torch.rand(4, 1, 256, 256) > 0.5).float()
+        rows.append({"path": "4 regions of 256² in one call", "fast_ms": median_ms(lambda: g(x4, m4)),
+                     "plain_ms": median_ms(lambda: [g(x4[i : i + 1], m4[i : i + 1]) for i in range(4)])})
+        x, m = torch.rand(1, 3, 512, 512) * 2 - 1, (torch.rand(1, 1, 512, 512) > 0.5).float()
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        one = median_ms(lambda: g(x, m))
+        torch.set_num_threads(threads)
+        rows.append({"path": f"{threads} threads instead of 1, 512²", "plain_ms": one, "fast_ms": median_ms(lambda: g(x, m))})
+        for size in (256, 512):
+            x, m = torch.rand(1, 3, size, size) * 2 - 1, (torch.rand(1, 1, size, size) > 0.5).float()
+            image = ((x[0].permute(1, 2, 0) + 1) * 127.5).byte().numpy()
+            hole = m[0, 0].bool().numpy()
+            plain_inp, onnx_inp = GANInpainter(device="cpu"), GANInpainter(device="cpu", variant="onnx")
+            rows.append({"path": f"ONNX Runtime, {size}²", "plain_ms": median_ms(lambda: plain_inp.forward(image, hole)),
+                         "fast_ms": median_ms(lambda: onnx_inp.forward(image, hole))})
+        if compile_too:
+            compiled = torch.compile(g)
+            t = time.perf_counter()
+            compiled(x, m)
+            first = (time.perf_counter() - t) * 1000
+            rows.append({"path": f"torch.compile, {size}² (first call {first / 1000:.0f} s)", "plain_ms": median_ms(lambda: g(x, m)),
+                         "fast_ms": median_ms(lambda: compiled(x, m))})
+    for r in rows:
+        r["speedup"] = r["plain_ms"] / r["fast_ms"]
+    return rows
+
+
 def run_isolated(method, size, args, device) -> dict:
     cmd = [sys.executable, "-m", "ganpaint.benchmark", "--worker", f"{method}:{size}:{device}",
            "--repeats", str(args.repeats if method != "sd" else args.sd_repeats), "--sd-steps", str(args.sd_steps),
@@ -167,9 +220,21 @@ def main(argv=None):
     p.add_argument("--training", action=argparse.BooleanOptionalAction, default=True,
                    help="on CUDA, also measure GAN training throughput")
     p.add_argument("--timeout", type=int, default=3600, help="seconds per measurement")
+    p.add_argument("--fast-paths", action="store_true", help="only compare the GAN's CPU fast paths with the plain path")
+    p.add_argument("--compile", action="store_true", help="with --fast-paths, also time torch.compile (slow to build)")
     p.add_argument("--json", default=None)
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+
+    if args.fast_paths:
+        rows = fast_paths(args.compile)
+        print("| fast path | plain (ms) | fast (ms) | speed-up |\n|---|---|---|---|")
+        for r in rows:
+            print(f"| {r['path']} | {r['plain_ms']:.1f} | {r['fast_ms']:.1f} | {r['speedup']:.2f}× |")
+        if args.json:
+            Path(args.json).write_text(json.dumps({"fast_paths": rows, "command": "python -m ganpaint.benchmark " + " ".join(
+                sys.argv[1:] if argv is None else argv)}, indent=2))
+        return rows
 
     if args.worker:
         method, size, device = args.worker.split(":")

@@ -63,3 +63,20 @@ def test_cli_outpaint_and_bridge(photos, tmp_path):
 def test_console_script_is_installed():
     run = subprocess.run(["ganpaint", "methods"], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0 and "telea" in run.stdout
+
+
+def test_benchmark_writes_every_field(tiny_weights, tmp_path):
+    import os
+
+    out = tmp_path / "bench.json"
+    env = dict(os.environ, GANPAINT_GAN_WEIGHTS=str(tiny_weights))
+    cmd = [sys.executable, "-m", "ganpaint.benchmark", "--methods", "gan,telea", "--sizes", "64,128", "--repeats", "2",
+           "--devices", "cpu", "--json", str(out)]
+    run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
+    assert run.returncode == 0, run.stderr
+    rows = json.loads(out.read_text())["results"]
+    assert [(r["method"], r["size"]) for r in rows] == [("gan", 64), ("gan", 128), ("telea", 64), ("telea", 128)]
+    for r in rows:
+        assert r["ms"] > 0 and r["peak_mb"] > 50 and r["repeats"] == 2
+    assert rows[0]["parameters"] > 0 and rows[2]["parameters"] == 0
+    assert "| telea | cpu | 128² |" in run.stdout

@@ -216,21 +216,3 @@ def test_onnx_fast_path_matches_the_plain_path(tiny_weights):
         a, b = np.asarray(plain(img, mask)).astype(int), np.asarray(fast(img, mask)).astype(int)
         assert np.abs(a - b).max() <= 1  # float rounding may move a value by one level
 
-
-def test_batched_regions_match_one_by_one(tiny_weights):
-    rng = np.random.default_rng(4)
-    img = rng.integers(0, 256, (700, 900, 3), dtype=np.uint8)
-    mask = np.zeros((700, 900), np.uint8)
-    for y, x in [(100, 100), (100, 600), (500, 350)]:
-        mask[y : y + 60, x : x + 70] = 255
-    batched = GANInpainter(str(tiny_weights), device="cpu")
-    single = GANInpainter(str(tiny_weights), device="cpu")
-    single.batch_regions = False
-    calls = []
-    original = batched.forward_batch
-    batched.forward_batch = lambda i, m, **o: calls.append(len(i)) or original(i, m, **o)
-    batched.max_side = single.max_side = 512
-    a = np.asarray(batched(img, mask, strategy="crop")).astype(int)
-    b = np.asarray(single(img, mask, strategy="crop")).astype(int)
-    assert calls == [3]  # the three regions ran in one call
-    assert np.abs(a - b).max() <= 1 and np.array_equal(a[mask == 0], img[mask == 0])

@@ -81,16 +81,14 @@ class Inpainter:
         fill = np.zeros_like(rgb)
         options["progress"] = progress  # slow methods (diffusion) report their steps through it
         if strategy == "crop":
+            # One region at a time: running several crops as one batch measured no faster on the CPU
+            # (python -m ganpaint.benchmark --fast-paths).
             boxes = region_boxes(hole, self.crop_margin)
-            fits = [b for b in boxes if max(b[2] - b[0], b[3] - b[1]) <= self.max_side]
-            batched = self._batched(rgb, hole, fits, options) if self.batch_regions and len(fits) > 1 else {}
-            for i, box in enumerate(boxes):
+            for i, (x0, y0, x1, y1) in enumerate(boxes):
                 if progress and len(boxes) > 1:
                     progress(i / len(boxes), f"region {i + 1}/{len(boxes)}")
-                x0, y0, x1, y1 = box
                 sub = hole[y0:y1, x0:x1]
-                region = batched[box] if box in batched else self._fit(rgb[y0:y1, x0:x1], sub, options)
-                fill[y0:y1, x0:x1][sub] = region[sub]
+                fill[y0:y1, x0:x1][sub] = self._fit(rgb[y0:y1, x0:x1], sub, options)[sub]
         else:
             fill = self._fit(rgb, hole, options) if strategy == "resize" else self._padded(rgb, hole, options)
         if feather:
@@ -135,28 +133,6 @@ class Inpainter:
         h, w = hole.shape
         rgb, hole = _pad_to(rgb, hole, h + -h % self.pad_multiple, w + -w % self.pad_multiple)
         return self.forward(rgb, hole, **options)[:h, :w]
-
-    def _batched(self, rgb, hole, boxes, options) -> dict:
-        """Several crops padded to one shape and filled in one ``forward_batch`` call.
-
-        Skipped (empty result) when padding would add more than a third of the work.
-        """
-        m = self.pad_multiple
-        hs, ws = [b[3] - b[1] for b in boxes], [b[2] - b[0] for b in boxes]
-        H, W = max(hs) + -max(hs) % m, max(ws) + -max(ws) % m
-        if sum(h * w for h, w in zip(hs, ws)) < 0.75 * len(boxes) * H * W:
-            return {}
-        crops, holes = zip(*[_pad_to(rgb[y0:y1, x0:x1], hole[y0:y1, x0:x1], H, W) for x0, y0, x1, y1 in boxes])
-        outs = self.forward_batch(np.stack(crops), np.stack(holes), **options)
-        return {b: out[:h, :w] for b, out, h, w in zip(boxes, outs, hs, ws)}
-
-    # Methods whose ``forward_batch`` really runs crops together set this (GAN: 4 crops of 256² in one
-    # call measured 67 ms against 78 ms one by one on the 2-core CPU).
-    batch_regions = False
-
-    def forward_batch(self, images: np.ndarray, masks: np.ndarray, **options) -> list[np.ndarray]:
-        """Fill N same-sized crops (N x H x W x 3, N x H x W); by default one at a time."""
-        return [self.forward(i, m, **options) for i, m in zip(images, masks)]
 
 
 def _pad_to(rgb: np.ndarray, hole: np.ndarray, h: int, w: int):

@@ -46,7 +46,6 @@ class GANInpainter(Inpainter):
             from ..export import onnx_session
 
             self.session = onnx_session(self.generator)
-            self.batch_regions = False  # the export has a batch of one
         elif variant != "torch":
             raise ValueError(f"unknown variant {variant!r}; use 'torch' or 'onnx'")
 
@@ -63,13 +62,12 @@ class GANInpainter(Inpainter):
     def parameters(self) -> int:
         return sum(p.numel() for p in self.generator.parameters())
 
-    batch_regions = True
-
     def forward(self, image: np.ndarray, mask: np.ndarray, **options) -> np.ndarray:
         return self.forward_batch(image[None], mask[None])[0]
 
     @torch.inference_mode()
-    def forward_batch(self, images: np.ndarray, masks: np.ndarray, **options) -> list[np.ndarray]:
+    def forward_batch(self, images: np.ndarray, masks: np.ndarray) -> list[np.ndarray]:
+        """N same-sized images (N x H x W x 3 uint8) and masks (N x H x W bool) in one network call."""
         x = torch.from_numpy(images.copy()).to(self.device).permute(0, 3, 1, 2).float().div(127.5).sub(1)
         m = torch.from_numpy(masks).to(self.device)[:, None].float()
         if self.session is not None:
