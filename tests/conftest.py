@@ -30,6 +30,25 @@ def scenery(w: int, h: int, seed: int) -> np.ndarray:
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def alexnet_features(tmp_path_factory):
+    """LPIPS needs ImageNet AlexNet features. Use the shared offline copy when this checkout has one; elsewhere
+    (a clone without ../shared, no internet) a randomly initialised AlexNet the tests build themselves, so
+    the metric code still runs (its values are then meaningless, and no test relies on them)."""
+    from ganpaint.features import local_weights
+
+    if local_weights("alexnet") is None:
+        import torch
+        import torchvision
+        from safetensors.torch import save_file
+
+        torch.manual_seed(0)
+        path = tmp_path_factory.mktemp("alexnet") / "alexnet_random_features.safetensors"
+        save_file(torchvision.models.alexnet().features.state_dict(), str(path))
+        os.environ["GANPAINT_ALEXNET_WEIGHTS"] = str(path)  # inherited by the app and CLI subprocesses
+    yield
+
+
 @pytest.fixture(scope="session")
 def photos(tmp_path_factory) -> Path:
     """Four photos: the shared val photos when present, synthetic scenery otherwise."""
