@@ -19,6 +19,7 @@ from ganpaint import MAX_PIXELS, InpaintError, availability, get_inpainter
 from ganpaint.compose import bridge_canvas, outpaint_canvas
 from ganpaint.evaluate import compare
 from ganpaint.inpainters import METHODS, STRATEGIES, method_class
+from ganpaint.inputs import open_image, open_mask
 from ganpaint.masks import DIFFICULTY, difficulty_mask
 
 ROOT = Path(__file__).resolve().parent
@@ -216,14 +217,10 @@ def compare_api(image: str, mask: str | None = None, difficulty: str = "medium",
                 seed: int = 0):
     """/compare: image file, optional mask file (used when difficulty is 'drawn'), preset difficulty,
     comma-separated methods, seed -> gallery of results and a JSON summary per method."""
-    im = run(lambda: Image.open(image).convert("RGB")) if image else None
-    if im is None:
+    if not image:
         raise gr.Error("/compare needs an image")
-    m = None
-    if difficulty == "drawn":
-        from ganpaint.inputs import open_mask
-
-        m = run(open_mask, mask, im.size)
+    im = run(open_image, image).convert("RGB")
+    m = run(open_mask, mask, im.size) if difficulty == "drawn" else None
     gallery, _, summary = compare_core(im, m, difficulty or "medium", [x for x in (methods or "").split(",") if x],
                                        int(seed or 0))
     return gallery, summary

@@ -13,6 +13,7 @@ built from its published configs with random weights, labelled "timing only".
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import platform
@@ -120,8 +121,8 @@ def gan_training_throughput(batch_size: int = 32, steps: int = 60) -> dict:
         t = time.time()
         main(cfg)
         elapsed = time.time() - t
-        rows = (Path(out) / "log.csv").read_text().splitlines()
-    rate = float(rows[-1].split(",")[12])
+        with open(Path(out) / "log.csv") as f:
+            rate = float(list(csv.DictReader(f))[-1]["images_per_s"])
     return {"size": 256, "batch_size": batch_size, "steps": steps, "images_per_s": rate, "wall_s": elapsed}
 
 

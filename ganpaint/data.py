@@ -36,7 +36,12 @@ def load_rgb(path, max_short_side: int | None = None) -> np.ndarray:
 
 def to_tensor(images: np.ndarray) -> torch.Tensor:
     """uint8 (B, H, W, 3) -> float (B, 3, H, W) in [-1, 1]."""
-    return torch.from_numpy(images).permute(0, 3, 1, 2).float().div(127.5).sub(1)
+    return torch.from_numpy(np.array(images)).permute(0, 3, 1, 2).float().div(127.5).sub(1)
+
+
+def to_uint8(images: torch.Tensor) -> np.ndarray:
+    """float (B, 3, H, W) in [-1, 1] -> uint8 (B, H, W, 3); the inverse of ``to_tensor``."""
+    return images.permute(0, 2, 3, 1).add(1).mul(127.5).round().clamp(0, 255).byte().cpu().numpy()
 
 
 def center_square(img: np.ndarray, size: int) -> np.ndarray:
@@ -74,8 +79,7 @@ class TrainSet(torch.utils.data.Dataset):
         if rng.random() < 0.5:
             crop = crop[:, ::-1]
         mask = training_mask(self.size, self.size, rng)
-        image = torch.from_numpy(crop.copy()).permute(2, 0, 1).float().div(127.5).sub(1)
-        return image, torch.from_numpy(mask).float()[None]
+        return to_tensor(crop[None])[0], torch.from_numpy(mask).float()[None]
 
 
 def batches(dataset: TrainSet, batch_size: int, start_step: int = 0, num_workers: int = 0):

@@ -97,6 +97,7 @@ def compare(image, mask, methods: list[str], truth: np.ndarray | None = None, pr
     A method that cannot run here is reported with its reason; the others still run.
     """
     rows = []
+    hole = None
     for i, name in enumerate(methods):
         ok, why = method_class(name).available()
         label = method_class(name).label
@@ -111,7 +112,7 @@ def compare(image, mask, methods: list[str], truth: np.ndarray | None = None, pr
                 result, ms = inpainter.timed(image, mask, progress=step, **options)
                 row.update(image=result, ms=ms, parameters=inpainter.parameters)
                 if truth is not None:
-                    hole = open_mask(mask, result.size)
+                    hole = open_mask(mask, result.size) if hole is None else hole
                     row.update(image_metrics(np.asarray(result.convert("RGB")), truth, hole))
             except InpaintError:
                 raise  # bad input: the same for every method, so the caller should see it

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..data import to_tensor, to_uint8
 from .base import Inpainter
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parents[2] / "weights" / "diffusion"
@@ -82,8 +83,8 @@ class DiffusionInpainter(Inpainter):
 
     def forward(self, image: np.ndarray, mask: np.ndarray, progress=None, steps: int | None = None,
                 seed: int | None = None, **options) -> np.ndarray:
-        x = torch.from_numpy(image.copy()).to(self.device).permute(2, 0, 1)[None].float().div(127.5).sub(1)
+        x = to_tensor(image[None]).to(self.device)
         m = torch.from_numpy(mask).to(self.device)[None, None].float()
         g = torch.Generator().manual_seed(self.seed if seed is None else seed)
         y = sample(self.unet, self.scheduler, x, m, steps or self.steps, generator=g, progress=progress)
-        return y[0].permute(1, 2, 0).add(1).mul(127.5).round().clamp(0, 255).byte().cpu().numpy()
+        return to_uint8(y)[0]

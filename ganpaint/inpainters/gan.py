@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..data import to_tensor, to_uint8
 from ..models import Generator
 from .base import Inpainter
 
@@ -62,16 +63,12 @@ class GANInpainter(Inpainter):
     def parameters(self) -> int:
         return sum(p.numel() for p in self.generator.parameters())
 
-    def forward(self, image: np.ndarray, mask: np.ndarray, **options) -> np.ndarray:
-        return self.forward_batch(image[None], mask[None])[0]
-
     @torch.inference_mode()
-    def forward_batch(self, images: np.ndarray, masks: np.ndarray) -> list[np.ndarray]:
-        """N same-sized images (N x H x W x 3 uint8) and masks (N x H x W bool) in one network call."""
-        x = torch.from_numpy(images.copy()).to(self.device).permute(0, 3, 1, 2).float().div(127.5).sub(1)
-        m = torch.from_numpy(masks).to(self.device)[:, None].float()
+    def forward(self, image: np.ndarray, mask: np.ndarray, **options) -> np.ndarray:
+        x = to_tensor(image[None]).to(self.device)
+        m = torch.from_numpy(mask).to(self.device)[None, None].float()
         if self.session is not None:
             y = torch.from_numpy(self.session.run(None, {"image": x.contiguous().numpy(), "mask": m.numpy()})[0])
         else:
             y = self.generator(x.contiguous(memory_format=torch.channels_last), m)
-        return list(y.permute(0, 2, 3, 1).add(1).mul(127.5).round().clamp(0, 255).byte().cpu().numpy())
+        return to_uint8(y)[0]
