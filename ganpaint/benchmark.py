@@ -28,6 +28,8 @@ import numpy as np
 
 DEFAULT_METHODS = "gan,telea,ns,diffusion,sd"
 DEFAULT_SIZES = "256,512,1024,2048"
+METHOD_ORDER = {m: i for i, m in enumerate(DEFAULT_METHODS.split(","))}
+SLOW = ("sd", "diffusion")  # dozens of network passes per image: fewer repeats, steps stated
 
 
 def test_photo(size: int) -> np.ndarray:
@@ -51,7 +53,7 @@ def folder_mb(path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
 
 
-def build(method: str, device: str, sd_steps: int, gan_variant: str):
+def build(method: str, device: str, steps: int, gan_variant: str):
     """The inpainter, and a note on what it is ('timing only' for random-weight stand-ins)."""
     from .inpainters import get_inpainter, method_class
 
@@ -63,26 +65,26 @@ def build(method: str, device: str, sd_steps: int, gan_variant: str):
         from .inpainters.stable_diffusion import StableDiffusionInpainter
 
         try:
-            inp = StableDiffusionInpainter(device=device, steps=sd_steps)
+            inp = StableDiffusionInpainter(device=device, steps=steps)
             inp.load()
             return inp, "", inp.weights_mb()
         except Exception:
-            inp = StableDiffusionInpainter.timing_only(device=device, steps=sd_steps)
+            inp = StableDiffusionInpainter.timing_only(device=device, steps=steps)
             return inp, "timing only (random weights, published SD 1.5 inpainting configs)", inp.weights_mb()
     ok, why = method_class(method).available()
     if not ok:
         raise RuntimeError(why)
-    inp = get_inpainter(method, device=device) if method == "diffusion" else get_inpainter(method)
+    inp = get_inpainter(method, device=device, steps=steps) if method == "diffusion" else get_inpainter(method)
     return inp, "", folder_mb(getattr(inp, "weights_path", "") or "")
 
 
-def worker(method: str, size: int, repeats: int, device: str, sd_steps: int, gan_variant: str) -> dict:
-    """One measurement, in this process."""
+def worker(method: str, size: int, repeats: int, device: str, steps: int, gan_variant: str) -> dict:
+    """One measurement, in this process; ``steps`` is the denoising steps of the diffusion methods."""
     import torch
 
     from .masks import difficulty_mask
 
-    inp, note, weights_mb = build(method, device, sd_steps, gan_variant)
+    inp, note, weights_mb = build(method, device, steps, gan_variant)
     image = test_photo(size)
     mask = difficulty_mask(size, size, "hard", 0) * 255
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
@@ -103,8 +105,8 @@ def worker(method: str, size: int, repeats: int, device: str, sd_steps: int, gan
         row["gpu_peak_mb"] = torch.cuda.max_memory_allocated() / 2**20
     if method == "gan" and gan_variant != "torch":
         row["method"] = f"gan-{gan_variant}"
-    if method == "sd":
-        row["steps"] = sd_steps
+    if method in SLOW:
+        row["steps"] = steps
     return row
 
 
@@ -180,9 +182,10 @@ def fast_paths(compile_too: bool = False, repeats: int = 7) -> list[dict]:
 
 
 def run_isolated(method, size, args, device) -> dict:
-    cmd = [sys.executable, "-m", "ganpaint.benchmark", "--worker", f"{method}:{size}:{device}",
-           "--repeats", str(args.repeats if method != "sd" else args.sd_repeats), "--sd-steps", str(args.sd_steps),
-           "--gan-variant", args.gan_variant]
+    repeats = {"sd": args.sd_repeats, "diffusion": args.diffusion_repeats}.get(method, args.repeats)
+    steps = {"sd": args.sd_steps, "diffusion": args.diffusion_steps}.get(method, 0)
+    cmd = [sys.executable, "-m", "ganpaint.benchmark", "--worker", f"{method}:{size}:{device}:{steps}",
+           "--repeats", str(repeats), "--gan-variant", args.gan_variant]
     env = dict(os.environ)
     if args.threads:
         env["OMP_NUM_THREADS"] = str(args.threads)
@@ -215,6 +218,8 @@ def main(argv=None):
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--sd-repeats", type=int, default=1, help="Stable Diffusion is slow on a CPU: fewer repeats")
     p.add_argument("--sd-steps", type=int, default=20)
+    p.add_argument("--diffusion-repeats", type=int, default=3, help="the scratch diffusion model: fewer repeats")
+    p.add_argument("--diffusion-steps", type=int, default=25)
     p.add_argument("--threads", type=int, default=0, help="OMP threads per worker (0 = default)")
     p.add_argument("--gan-variant", default="torch", choices=["torch", "onnx"], help="GAN runtime")
     p.add_argument("--devices", default="auto", help="cpu, cuda, or auto (cpu, plus cuda when present)")
@@ -224,6 +229,8 @@ def main(argv=None):
     p.add_argument("--fast-paths", action="store_true", help="only compare the GAN's CPU fast paths with the plain path")
     p.add_argument("--compile", action="store_true", help="with --fast-paths, also time torch.compile (slow to build)")
     p.add_argument("--json", default=None)
+    p.add_argument("--merge", default=None, metavar="JSON",
+                   help="keep this earlier run's rows for the methods not measured now (e.g. hours of Stable Diffusion)")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
 
@@ -238,23 +245,31 @@ def main(argv=None):
         return rows
 
     if args.worker:
-        method, size, device = args.worker.split(":")
-        print(json.dumps(worker(method, int(size), args.repeats, device, args.sd_steps, args.gan_variant)))
+        method, size, device, steps = args.worker.split(":")
+        print(json.dumps(worker(method, int(size), args.repeats, device, int(steps), args.gan_variant)))
         return None
 
     import torch
 
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else []) if args.devices == "auto" else args.devices.split(",")
     rows = []
+    measured = [m for m in args.methods.split(",") if m]
+    earlier = json.loads(Path(args.merge).read_text()) if args.merge else {"results": []}
     for device in devices:
-        for method in [m for m in args.methods.split(",") if m]:
+        for method in measured:
             for size in [int(s) for s in args.sizes.split(",")]:
                 row = run_isolated(method, size, args, device)
                 print(json.dumps(row), flush=True)
                 rows.append(row)
+    command = "python -m ganpaint.benchmark " + " ".join(sys.argv[1:] if argv is None else argv)
+    kept = [r for r in earlier["results"] if r["method"] not in measured]
+    rows = sorted(rows + kept, key=lambda r: (r["device"], METHOD_ORDER.get(r["method"], 99), r["size"]))
     out = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
                        "torch": torch.__version__, "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None},
-           "results": rows, "command": "python -m ganpaint.benchmark " + " ".join(sys.argv[1:] if argv is None else argv)}
+           "results": rows, "command": command}
+    if kept:
+        out["merged_from"] = {"file": args.merge, "methods": sorted({r["method"] for r in kept}),
+                              "command": earlier.get("command")}
     if "cuda" in devices and args.training:
         out["gan_training"] = gan_training_throughput()
     table = markdown(rows)

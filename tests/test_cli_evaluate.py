@@ -80,3 +80,29 @@ def test_benchmark_writes_every_field(tiny_weights, tmp_path):
         assert r["ms"] > 0 and r["peak_mb"] > 50 and r["repeats"] == 2
     assert rows[0]["parameters"] > 0 and rows[2]["parameters"] == 0
     assert "| telea | cpu | 128² |" in run.stdout
+
+
+def test_report_joins_size_compute_speed_and_quality(tiny_weights, tmp_path, monkeypatch):
+    import types
+
+    from ganpaint.report import main as report
+    from ganpaint.training.common import write_training_info
+
+    weights = tmp_path / "gan"
+    weights.mkdir()
+    write_training_info(weights, types.SimpleNamespace(batch_size=8, size=128), 1000, 12.5, ["NVIDIA H200"])
+    monkeypatch.setenv("GANPAINT_GAN_WEIGHTS", str(weights))
+    row = {"repeats": 5, "peak_mb": 1.0, "weights_mb": 1.0, "note": ""}
+    cpu = {"results": [dict(row, method="gan", size=512, device="cpu", ms=102.5, parameters=3_570_000),
+                       dict(row, method="telea", size=512, device="cpu", ms=440.7, parameters=0)]}
+    gpu = {"results": [dict(row, method="gan", size=512, device="cuda", ms=2.25, parameters=3_570_000)]}
+    quality = {"results": [{"method": m, "difficulty": d, "psnr": p, "ssim": 0.9, "lpips": lp}
+                           for m, p, lp in (("gan", 27.6, 0.165), ("telea", 26.6, 0.186)) for d in ("medium", "hard")],
+               "unavailable": [{"method": "sd", "reason": "offline"}]}
+    for name, data in (("cpu", cpu), ("gpu", gpu), ("eval", quality)):
+        (tmp_path / f"{name}.json").write_text(json.dumps(data))
+    table = report(["--eval", str(tmp_path / "eval.json"), "--benchmark", str(tmp_path / "cpu.json"),
+                    "--benchmark", str(tmp_path / "gpu.json")]).splitlines()
+    assert table[2].startswith("| gan | 3.57 M | 12 min on NVIDIA H200: 1000 steps × 8 at 128² (8.0 k images) | 102 | 2.2 | 27.60")
+    assert table[3].startswith("| telea | 0 | none (classical) | 441 | – | 26.60 |")
+    assert table[4].startswith("| sd | – |") and "unavailable" in table[4] and table[-1].endswith("offline")

@@ -1,7 +1,12 @@
 """The scratch diffusion baseline and the Stable Diffusion wrapper, on tiny models the tests build."""
 
 import csv
+import json
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -37,6 +42,10 @@ def test_diffusion_training_resumes_the_same_run(photos, diffusion_weights, tmp_
         torch.testing.assert_close(a["unet"][k], b["unet"][k])
     assert [int(r["step"]) for r in csv.DictReader(open(tmp_path / "log.csv"))] == [2, 4]
     assert (tmp_path / "val_000004.png").exists()
+    # The compute behind the weights, kept across the resume for the comparison table
+    info = json.loads((tmp_path / "diffusion" / "training.json").read_text())
+    assert info["steps"] == 4 and info["images_seen"] == 8 and info["batch_size"] == 2 and info["size"] == 32
+    assert info["minutes"] > 0 and len(info["hardware"]) == 1 and info["hardware"][0].endswith("CPU")
 
 
 def test_diffusion_loss_falls_on_a_fixed_batch(photos):
@@ -160,3 +169,23 @@ def test_compare_reports_progress_and_keeps_going_without_sd(tiny_sd, tiny_weigh
     assert rows[0]["available"] and rows[0]["psnr"] > 0
     assert not rows[1]["available"] and "HF_HUB_OFFLINE" in rows[1]["reason"]
     _cache.clear()
+
+
+def test_benchmark_times_diffusion_and_keeps_an_earlier_runs_other_methods(diffusion_weights, tmp_path):
+    gan = {"method": "gan", "size": 64, "device": "cpu", "ms": 5.0, "repeats": 5, "peak_mb": 600.0, "parameters": 1000,
+           "weights_mb": 1.0, "note": ""}
+    stale = dict(gan, method="diffusion", ms=1e9)
+    (tmp_path / "earlier.json").write_text(json.dumps({"results": [stale, gan], "command": "earlier run"}))
+    env = dict(os.environ, GANPAINT_DIFFUSION_WEIGHTS=str(diffusion_weights / "diffusion"))
+    cmd = [sys.executable, "-m", "ganpaint.benchmark", "--methods", "diffusion", "--sizes", "64", "--devices", "cpu",
+           "--diffusion-steps", "2", "--diffusion-repeats", "1", "--merge", str(tmp_path / "earlier.json"),
+           "--json", str(tmp_path / "out.json")]
+    run = subprocess.run(cmd, cwd=Path(__file__).parent.parent, capture_output=True, text=True, timeout=600, env=env)
+    assert run.returncode == 0, run.stderr
+    out = json.loads((tmp_path / "out.json").read_text())
+    assert [r["method"] for r in out["results"]] == ["gan", "diffusion"]
+    assert out["results"][0] == gan
+    new = out["results"][1]
+    assert new["steps"] == 2 and new["repeats"] == 1 and 0 < new["ms"] < 1e9 and new["parameters"] > 10_000
+    assert out["merged_from"]["methods"] == ["gan"] and out["merged_from"]["command"] == "earlier run"
+    assert f"| diffusion | cpu | 64² | {new['ms']:.1f} | {new['ms'] / 5.0:.1f} |" in run.stdout and "2 steps" in run.stdout

@@ -1,4 +1,5 @@
 import csv
+import json
 
 import pytest
 import torch
@@ -84,6 +85,9 @@ def test_resume_continues_the_same_run(photos, tmp_path):
     assert (tmp_path / "split" / "val_000004.png").exists()
     rows = list(csv.DictReader(open(tmp_path / "split" / "log.csv")))
     assert float(rows[-1]["val_psnr"]) > 0
+    info = json.loads((tmp_path / "split" / "generator" / "training.json").read_text())
+    assert info["steps"] == 4 and info["images_seen"] == 8 and info["init_from"] is None
+    assert 0 < info["minutes"] and info["hardware"] == [a["hardware"][0]] == b["hardware"]
 
 
 def test_training_curve_plot(photos, tmp_path):

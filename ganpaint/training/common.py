@@ -9,6 +9,7 @@ import dataclasses
 import json
 import math
 import os
+import platform
 import time
 from pathlib import Path
 
@@ -123,6 +124,23 @@ def save_checkpoint(path: Path, state: dict):
 
 def load_checkpoint(path: Path, device="cpu") -> dict:
     return torch.load(path, map_location=device, weights_only=True)
+
+
+def hardware_name(device: torch.device) -> str:
+    """What a run trains on, for the model card: the GPU's name or the CPU's core count."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"{os.cpu_count()}-core {platform.machine()} CPU"
+
+
+def write_training_info(folder: Path, cfg, step: int, minutes: float, hardware: list[str]):
+    """training.json beside the weights: the compute that made them (the comparison table reads it)."""
+    seen = step * cfg.batch_size
+    info = {"steps": step, "batch_size": cfg.batch_size, "size": cfg.size, "images_seen": seen,
+            "minutes": round(minutes, 1), "images_per_s": round(seen / max(minutes * 60, 1e-9), 2),
+            "hardware": hardware, "init_from": getattr(cfg, "init_from", "") or None}
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    (Path(folder) / "training.json").write_text(json.dumps(info, indent=2) + "\n")
 
 
 class CSVLog:

@@ -18,7 +18,8 @@ from tqdm import tqdm
 
 from ..data import TrainSet, batches, validation_set
 from ..inpainters.diffusion import make_sampler, sample
-from .common import CSVLog, EMA, Timer, cosine_lr, parse_config, save_checkpoint, start_run, unwrap, val_report
+from .common import (CSVLog, EMA, Timer, cosine_lr, hardware_name, parse_config, save_checkpoint, start_run, unwrap,
+                     val_report, write_training_info)
 
 
 @dataclass
@@ -113,14 +114,17 @@ def main(cfg: DiffusionConfig):
         opt.load_state_dict(state["opt"])
         step, elapsed_before = state["step"], state["minutes"]
         print(f"resumed from {ckpt_path} at step {step}")
+    # Every machine this run has trained on, for the model card (a run may resume elsewhere).
+    hardware = list(dict.fromkeys((state or {}).get("hardware", []) + [hardware_name(device)]))
     unet_train = torch.compile(unet) if cfg.compile else unet
 
     def save():
         save_checkpoint(ckpt_path, {"unet": unet.state_dict(), "ema": ema.model.state_dict(), "opt": opt.state_dict(),
                                     "step": step, "minutes": elapsed_before + timer.minutes(),
-                                    "config": dataclasses.asdict(cfg)})
+                                    "config": dataclasses.asdict(cfg), "hardware": hardware})
         ema.model.save_pretrained(out / "diffusion" / "unet")
         scheduler.save_pretrained(out / "diffusion" / "scheduler")
+        write_training_info(out / "diffusion", cfg, step, elapsed_before + timer.minutes(), hardware)
 
     # 5. The loop
     log = CSVLog(out / "log.csv", ["step", "minutes", "lr", "loss", "images_per_s", "val_psnr", "val_ssim", "val_lpips"])

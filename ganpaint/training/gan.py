@@ -16,7 +16,8 @@ from tqdm import tqdm
 from ..data import TrainSet, batches, validation_set
 from ..losses import GANLoss, PerceptualLoss, feature_matching, hole_l1, r1_penalty, ssim_loss
 from ..models import Generator, PatchDiscriminator
-from .common import CSVLog, EMA, Timer, cosine_lr, parse_config, save_checkpoint, start_run, unwrap, val_report
+from .common import (CSVLog, EMA, Timer, cosine_lr, hardware_name, parse_config, save_checkpoint, start_run, unwrap,
+                     val_report, write_training_info)
 
 
 @dataclass
@@ -120,15 +121,18 @@ def main(cfg: GANConfig):
         opt_d.load_state_dict(state["opt_d"])
         step, d_acc, elapsed_before = state["step"], state["d_acc"], state["minutes"]
         print(f"resumed from {ckpt_path} at step {step}")
+    # Every machine this run has trained on, for the model card (a run may resume elsewhere).
+    hardware = list(dict.fromkeys((state or {}).get("hardware", []) + [hardware_name(device)]))
     g_train, d_train = (torch.compile(g), torch.compile(d)) if cfg.compile else (g, d)
 
     def save():
         save_checkpoint(ckpt_path, {
             "g": g.state_dict(), "d": d.state_dict(), "ema": ema.model.state_dict(),
             "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step, "d_acc": d_acc,
-            "minutes": elapsed_before + timer.minutes(), "config": dataclasses.asdict(cfg),
+            "minutes": elapsed_before + timer.minutes(), "config": dataclasses.asdict(cfg), "hardware": hardware,
         })
         ema.model.save_pretrained(out / "generator")
+        write_training_info(out / "generator", cfg, step, elapsed_before + timer.minutes(), hardware)
 
     # 5. The loop
     log = CSVLog(out / "log.csv", ["step", "minutes", "lr_g", "g_loss", "l1", "ssim", "adv", "fm", "perceptual", "d_loss",

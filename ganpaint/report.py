@@ -1,0 +1,95 @@
+"""The README's method comparison, one row per method, from the files that measured it.
+
+    python -m ganpaint.report --eval weights/eval_val.json --benchmark weights/benchmark_cpu.json
+
+Parameters and latency come from benchmark JSONs (``python -m ganpaint.benchmark``), quality from an
+evaluation JSON (``python -m ganpaint.evaluate``), training compute from the ``training.json`` that
+``train.py`` writes beside each model's weights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from .benchmark import DEFAULT_METHODS
+
+# Pretrained elsewhere: what its publishers report (the SD v1 model card: A100 PCIe 40GB, 150 000 hours),
+# before the inpainting fine-tune.
+EXTERNAL_COMPUTE = {"sd": "pretrained by its publishers: ≈150 000 A100-hours (SD v1 card) + inpainting fine-tune"}
+CLASSICAL = {"telea", "ns"}
+
+
+def weights_folder(method: str) -> Path | None:
+    if method == "gan":
+        from .inpainters.gan import default_weights
+    elif method == "diffusion":
+        from .inpainters.diffusion import default_weights
+    else:
+        return None
+    return Path(default_weights())
+
+
+def training_compute(method: str) -> str:
+    if method in CLASSICAL:
+        return "none (classical)"
+    if method in EXTERNAL_COMPUTE:
+        return EXTERNAL_COMPUTE[method]
+    folder = weights_folder(method)
+    info_path = folder / "training.json" if folder else None
+    if not info_path or not info_path.is_file():
+        return "–"
+    info = json.loads(info_path.read_text())
+    return (f"{info['minutes']:.0f} min on {' + '.join(info['hardware'])}: {info['steps']} steps × {info['batch_size']} "
+            f"at {info['size']}² ({info['images_seen'] / 1000:.1f} k images)")
+
+
+def latency(rows: list[dict], method: str, device: str, size: int) -> str:
+    for r in rows:
+        if r["method"] == method and r["device"] == device and r["size"] == size and "ms" in r:
+            steps = f" ({r['steps']} steps{', timing only' if 'timing only' in r.get('note', '') else ''})" if "steps" in r else ""
+            return f"{r['ms']:,.0f}{steps}" if r["ms"] >= 10 else f"{r['ms']:.1f}{steps}"
+    return "–"
+
+
+def comparison(evaluation: dict, benchmarks: list[dict], difficulties=("medium", "hard"), size: int = 512) -> str:
+    bench_rows = [r for b in benchmarks for r in b["results"]]
+    quality = {(r["method"], r["difficulty"]): r for r in evaluation["results"]}
+    unavailable = {u["method"]: u["reason"] for u in evaluation.get("unavailable", [])}
+    methods = [m for m in DEFAULT_METHODS.split(",")
+               if any(k[0] == m for k in quality) or m in unavailable or any(r["method"] == m for r in bench_rows)]
+    head = ["method", "parameters", "training compute", f"CPU ms, {size}²", f"GPU ms, {size}²"]
+    head += [f"{d} {q}" for d in difficulties for q in ("PSNR ↑", "SSIM ↑", "LPIPS ↓")]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for m in methods:
+        params = next((r["parameters"] for r in bench_rows if r["method"] == m and "parameters" in r), None)
+        cells = [m, "0" if m in CLASSICAL else (f"{params / 1e6:.2f} M" if params else "–"), training_compute(m),
+                 latency(bench_rows, m, "cpu", size), latency(bench_rows, m, "cuda", size)]
+        for d in difficulties:
+            q = quality.get((m, d))
+            if q:
+                cells += [f"{q['psnr']:.2f}", f"{q['ssim']:.4f}", f"{q['lpips']:.4f}"]
+            else:
+                cells += ["unavailable" if m in unavailable else "–", "", ""]
+        lines.append("| " + " | ".join(cells) + " |")
+    notes = [f"- {m}: unavailable in the evaluation: {why}" for m, why in unavailable.items()]
+    return "\n".join(lines + ([""] + notes if notes else []))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m ganpaint.report", description=__doc__.split("\n\n")[0])
+    p.add_argument("--eval", required=True, help="a JSON written by `python -m ganpaint.evaluate --json`")
+    p.add_argument("--benchmark", action="append", required=True,
+                   help="a JSON written by `python -m ganpaint.benchmark --json` (repeat for a GPU run)")
+    p.add_argument("--difficulty", default="medium,hard")
+    p.add_argument("--size", type=int, default=512, help="the benchmark size whose latency is shown")
+    args = p.parse_args(argv)
+    table = comparison(json.loads(Path(args.eval).read_text()), [json.loads(Path(b).read_text()) for b in args.benchmark],
+                       tuple(args.difficulty.split(",")), args.size)
+    print(table)
+    return table
+
+
+if __name__ == "__main__":
+    main()
