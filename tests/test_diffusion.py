@@ -189,3 +189,35 @@ def test_benchmark_times_diffusion_and_keeps_an_earlier_runs_other_methods(diffu
     assert new["steps"] == 2 and new["repeats"] == 1 and 0 < new["ms"] < 1e9 and new["parameters"] > 10_000
     assert out["merged_from"]["methods"] == ["gan"] and out["merged_from"]["command"] == "earlier run"
     assert f"| diffusion | cpu | 64² | {new['ms']:.1f} | {new['ms'] / 5.0:.1f} |" in run.stdout and "2 steps" in run.stdout
+
+
+def test_committed_diffusion_model_loads_keeps_known_pixels_and_had_the_gans_compute():
+    root = Path(__file__).parent.parent / "weights"
+    inp = DiffusionInpainter(steps=2, device="cpu")  # the committed weights/diffusion (stored fp16, run in fp32)
+    assert inp.unet.dtype == torch.float32 and inp.parameters > 1_000_000
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (72, 88, 3), dtype=np.uint8)
+    mask = np.zeros((72, 88), np.uint8)
+    mask[20:50, 30:70] = 255
+    out = np.asarray(inp(image, mask))
+    assert out.shape == image.shape and (out[mask == 0] == image[mask == 0]).all()
+    # The comparison is fair only if both models had the same hardware and minutes.
+    gan, diffusion = (json.loads((root / m / "training.json").read_text()) for m in ("gan", "diffusion"))
+    assert diffusion["hardware"] == gan["hardware"] and abs(diffusion["minutes"] - gan["minutes"]) <= 2
+    assert diffusion["size"] == gan["size"]
+
+
+def test_evaluate_reports_a_method_whose_weights_fail_on_first_use(photos, tmp_path, monkeypatch):
+    from ganpaint.evaluate import evaluate
+    from ganpaint.inpainters import _cache
+
+    broken = tmp_path / "broken_sd"
+    broken.mkdir()
+    (broken / "model_index.json").write_text("{}")  # looks cached, cannot load: found only on first use
+    monkeypatch.setenv("GANPAINT_SD_MODEL", str(broken))
+    _cache.clear()
+    images = [np.asarray(Image.open(p).convert("RGB").resize((32, 32))) for p in sorted(photos.iterdir())]
+    out = evaluate(images, ["sd", "telea"], ["easy", "hard"], 32, 0)
+    assert [r["method"] for r in out["results"]] == ["telea", "telea"]
+    assert [u["method"] for u in out["unavailable"]] == ["sd"] and "could not be loaded" in out["unavailable"][0]["reason"]
+    _cache.clear()

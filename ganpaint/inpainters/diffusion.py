@@ -1,8 +1,9 @@
 """The scratch diffusion baseline behind the common interface.
 
 A diffusers ``UNet2DModel`` trained by ``python train.py diffusion`` to predict the
-noise, seeing the noisy image, the masked photo and the mask (7 input channels).
-Sampling uses DDIM or DPM-Solver with a configurable number of steps.
+velocity v (or the noise: the saved scheduler says which), seeing the noisy image, the
+masked photo and the mask (7 input channels). Sampling uses DDIM or DPM-Solver with a
+configurable number of steps.
 """
 
 from __future__ import annotations
@@ -61,7 +62,9 @@ class DiffusionInpainter(Inpainter):
 
         self.weights_path = weights or default_weights()
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-        self.unet = UNet2DModel.from_pretrained(self.weights_path, subfolder="unet").eval().to(self.device)
+        # Stored in fp16 to halve the download; computed in fp32 (CPUs have no fast fp16).
+        self.unet = UNet2DModel.from_pretrained(self.weights_path, subfolder="unet", torch_dtype=torch.float32)
+        self.unet = self.unet.eval().to(self.device)
         train_scheduler = DDPMScheduler.from_pretrained(self.weights_path, subfolder="scheduler")
         self.scheduler = make_sampler(sampler, train_scheduler.config)
         self.pad_multiple = 2 ** (len(self.unet.config.block_out_channels) - 1)

@@ -2,8 +2,8 @@
 
     python train.py diffusion --data ../shared/data/scenery/train --out runs/diffusion
 
-A diffusers UNet2DModel predicts the noise of a DDPM schedule, seeing the noisy
-photo, the masked photo and the mask; same data, crops and masks as the GAN.
+A diffusers UNet2DModel predicts the velocity v (or the noise) of a DDPM schedule, seeing
+the noisy photo, the masked photo and the mask; same data, crops and masks as the GAN.
 """
 
 from __future__ import annotations
@@ -40,12 +40,15 @@ class DiffusionConfig:
     attention: bool = True  # self-attention at the lowest resolution
     train_timesteps: int = 1000
     beta_schedule: str = "squaredcos_cap_v2"
+    # v: well-conditioned at high noise, where an epsilon prediction's error is amplified into the first
+    # few sampling steps' image estimate (seen as saturated colour blotches after short training)
+    prediction_type: str = "v_prediction"  # or "epsilon"
     # optimisation
     lr: float = 2e-4
     warmup_steps: int = 200
     decay_start: float = 0.6
     ema_decay: float = 0.999
-    hole_weight: float = 4.0  # the noise error inside the hole counts this much more
+    hole_weight: float = 4.0  # the prediction error inside the hole counts this much more
     # validation sampling
     sampler: str = "ddim"
     val_steps: int = 20
@@ -101,7 +104,8 @@ def main(cfg: DiffusionConfig):
 
     # 3. Model and noise schedule
     unet = build_unet(cfg).to(device, memory_format=memory_format)
-    scheduler = DDPMScheduler(num_train_timesteps=cfg.train_timesteps, beta_schedule=cfg.beta_schedule)
+    scheduler = DDPMScheduler(num_train_timesteps=cfg.train_timesteps, beta_schedule=cfg.beta_schedule,
+                              prediction_type=cfg.prediction_type)
     ema = EMA(unet, cfg.ema_decay)
     print(f"UNet: {sum(p.numel() for p in unet.parameters()) / 1e6:.2f} M params")
 
@@ -148,8 +152,9 @@ def main(cfg: DiffusionConfig):
         noisy = scheduler.add_noise(images, noise, t)
         with autocast:
             pred = unet_train(torch.cat([noisy, images * (1 - masks), masks], 1), t).sample
+        target = scheduler.get_velocity(images, noise, t) if cfg.prediction_type == "v_prediction" else noise
         weight = 1 + (cfg.hole_weight - 1) * masks
-        loss = ((pred.float() - noise) ** 2 * weight).mean() / weight.mean()
+        loss = ((pred.float() - target) ** 2 * weight).mean() / weight.mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
