@@ -137,7 +137,7 @@ def write_training_info(folder: Path, cfg, step: int, minutes: float, hardware: 
     """training.json beside the weights: the compute that made them (the comparison table reads it)."""
     seen = step * cfg.batch_size
     info = {"steps": step, "batch_size": cfg.batch_size, "size": cfg.size, "images_seen": seen,
-            "minutes": round(minutes, 1), "images_per_s": round(seen / max(minutes * 60, 1e-9), 2),
+            "minutes": round(minutes, 3), "images_per_s": round(seen / max(minutes * 60, 1e-9), 2),
             "hardware": hardware, "init_from": getattr(cfg, "init_from", "") or None}
     Path(folder).mkdir(parents=True, exist_ok=True)
     (Path(folder) / "training.json").write_text(json.dumps(info, indent=2) + "\n")
