@@ -233,6 +233,7 @@ def main(argv=None):
                    help="keep this earlier run's rows for the methods not measured now (e.g. hours of Stable Diffusion)")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    command = "python -m ganpaint.benchmark " + " ".join(sys.argv[1:] if argv is None else argv)
 
     if args.fast_paths:
         rows = fast_paths(args.compile)
@@ -240,8 +241,7 @@ def main(argv=None):
         for r in rows:
             print(f"| {r['path']} | {r['plain_ms']:.1f} | {r['fast_ms']:.1f} | {r['speedup']:.2f}× |")
         if args.json:
-            Path(args.json).write_text(json.dumps({"fast_paths": rows, "command": "python -m ganpaint.benchmark " + " ".join(
-                sys.argv[1:] if argv is None else argv)}, indent=2))
+            Path(args.json).write_text(json.dumps({"fast_paths": rows, "command": command}, indent=2))
         return rows
 
     if args.worker:
@@ -261,7 +261,6 @@ def main(argv=None):
                 row = run_isolated(method, size, args, device)
                 print(json.dumps(row), flush=True)
                 rows.append(row)
-    command = "python -m ganpaint.benchmark " + " ".join(sys.argv[1:] if argv is None else argv)
     kept = [r for r in earlier["results"] if r["method"] not in measured]
     rows = sorted(rows + kept, key=lambda r: (r["device"], METHOD_ORDER.get(r["method"], 99), r["size"]))
     out = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),

@@ -67,21 +67,16 @@ def evaluate(images: list[np.ndarray], methods: list[str], difficulties: list[st
             unavailable.append({"method": name, "reason": why})
             continue
         try:
-            inpainters[name] = make_inpainter(name, weights)
+            inpainter = make_inpainter(name, weights)
+            inpainter.warmup()  # lazy weights (SD) load here, so a failure is known before any timing
+            inpainters[name] = inpainter
         except Exception as e:  # e.g. weights that cannot be downloaded offline
             unavailable.append({"method": name, "reason": str(e).splitlines()[0]})
     for difficulty in difficulties:
         masks = eval_masks(len(images), size, difficulty, seed)
         outputs = {}
-        for name, inpainter in list(inpainters.items()):
-            try:  # warm-up: first-call costs stay out of the timing; lazy weights (SD) load here
-                inpainter(images[0], masks[0] * 255, strategy="full")
-            except InpaintError:
-                raise
-            except Exception as e:  # e.g. weights that cannot be downloaded offline
-                unavailable.append({"method": name, "reason": str(e).splitlines()[0]})
-                del inpainters[name]
-                continue
+        for name, inpainter in inpainters.items():
+            inpainter(images[0], masks[0] * 255, strategy="full")  # warm-up: first-call costs stay out of the timing
             rows, times, outputs[name] = [], [], []
             for truth, mask in tqdm(list(zip(images, masks)), desc=f"{name} {difficulty}", leave=False):
                 result, ms = inpainter.timed(Image.fromarray(truth), Image.fromarray(mask * 255), strategy="full")

@@ -221,3 +221,26 @@ def test_evaluate_reports_a_method_whose_weights_fail_on_first_use(photos, tmp_p
     assert [r["method"] for r in out["results"]] == ["telea", "telea"]
     assert [u["method"] for u in out["unavailable"]] == ["sd"] and "could not be loaded" in out["unavailable"][0]["reason"]
     _cache.clear()
+
+
+@pytest.mark.parametrize("sampler", ["ddim", "dpm"])
+@pytest.mark.parametrize("prediction_type", ["epsilon", "v_prediction"])
+def test_sampler_reproduces_the_photo_given_the_true_prediction(sampler, prediction_type):
+    """With an oracle network the sampling loop must land on the photo: errors seen in samples are the model's."""
+    from diffusers import DDPMScheduler
+
+    from ganpaint.inpainters.diffusion import make_sampler, sample
+
+    train = DDPMScheduler(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2", prediction_type=prediction_type)
+    image = torch.rand(1, 3, 16, 16, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    mask = torch.zeros(1, 1, 16, 16)
+    mask[..., 4:12, 4:12] = 1
+
+    def oracle(inputs, t):
+        a = train.alphas_cumprod[int(t)]
+        noise = (inputs[:, :3] - a.sqrt() * image) / (1 - a).sqrt()
+        target = train.get_velocity(image, noise, torch.tensor([int(t)])) if prediction_type == "v_prediction" else noise
+        return type("Out", (), {"sample": target})()
+
+    out = sample(oracle, make_sampler(sampler, train.config), image, mask, 20, torch.Generator().manual_seed(1))
+    torch.testing.assert_close(out, image, atol=1e-4, rtol=0)

@@ -133,6 +133,11 @@ def hardware_name(device: torch.device) -> str:
     return f"{os.cpu_count()}-core {platform.machine()} CPU"
 
 
+def run_hardware(state: dict | None, device: torch.device) -> list[str]:
+    """Every machine a run has trained on, for the model card (a run may resume elsewhere)."""
+    return list(dict.fromkeys((state or {}).get("hardware", []) + [hardware_name(device)]))
+
+
 def write_training_info(folder: Path, cfg, step: int, minutes: float, hardware: list[str]):
     """training.json beside the weights: the compute that made them (the comparison table reads it)."""
     seen = step * cfg.batch_size

@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from ..data import TrainSet, batches, validation_set
 from ..inpainters.diffusion import make_sampler, sample
-from .common import (CSVLog, EMA, Timer, cosine_lr, hardware_name, parse_config, save_checkpoint, start_run, unwrap,
+from .common import (CSVLog, EMA, Timer, cosine_lr, parse_config, run_hardware, save_checkpoint, start_run, unwrap,
                      val_report, write_training_info)
 
 
@@ -118,8 +118,7 @@ def main(cfg: DiffusionConfig):
         opt.load_state_dict(state["opt"])
         step, elapsed_before = state["step"], state["minutes"]
         print(f"resumed from {ckpt_path} at step {step}")
-    # Every machine this run has trained on, for the model card (a run may resume elsewhere).
-    hardware = list(dict.fromkeys((state or {}).get("hardware", []) + [hardware_name(device)]))
+    hardware = run_hardware(state, device)
     unet_train = torch.compile(unet) if cfg.compile else unet
 
     def save():

@@ -16,7 +16,7 @@ from tqdm import tqdm
 from ..data import TrainSet, batches, validation_set
 from ..losses import GANLoss, PerceptualLoss, feature_matching, hole_l1, r1_penalty, ssim_loss
 from ..models import Generator, PatchDiscriminator
-from .common import (CSVLog, EMA, Timer, cosine_lr, hardware_name, parse_config, save_checkpoint, start_run, unwrap,
+from .common import (CSVLog, EMA, Timer, cosine_lr, parse_config, run_hardware, save_checkpoint, start_run, unwrap,
                      val_report, write_training_info)
 
 
@@ -121,8 +121,7 @@ def main(cfg: GANConfig):
         opt_d.load_state_dict(state["opt_d"])
         step, d_acc, elapsed_before = state["step"], state["d_acc"], state["minutes"]
         print(f"resumed from {ckpt_path} at step {step}")
-    # Every machine this run has trained on, for the model card (a run may resume elsewhere).
-    hardware = list(dict.fromkeys((state or {}).get("hardware", []) + [hardware_name(device)]))
+    hardware = run_hardware(state, device)
     g_train, d_train = (torch.compile(g), torch.compile(d)) if cfg.compile else (g, d)
 
     def save():
