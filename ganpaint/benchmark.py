@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .inpainters.base import STRATEGIES
+
 DEFAULT_METHODS = "gan,telea,ns,diffusion,sd"
 DEFAULT_SIZES = "256,512,1024,2048"
 METHOD_ORDER = {m: i for i, m in enumerate(DEFAULT_METHODS.split(","))}
@@ -78,7 +80,7 @@ def build(method: str, device: str, steps: int, gan_variant: str):
     return inp, "", folder_mb(getattr(inp, "weights_path", "") or "")
 
 
-def worker(method: str, size: int, repeats: int, device: str, steps: int, gan_variant: str) -> dict:
+def worker(method: str, size: int, repeats: int, device: str, steps: int, gan_variant: str, strategy: str = "auto") -> dict:
     """One measurement, in this process; ``steps`` is the denoising steps of the diffusion methods."""
     import torch
 
@@ -90,17 +92,19 @@ def worker(method: str, size: int, repeats: int, device: str, steps: int, gan_va
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
-    inp(image, mask)  # warm-up
+    inp(image, mask, strategy=strategy)  # warm-up
     sync()
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
-        inp(image, mask)
+        inp(image, mask, strategy=strategy)
         sync()
         times.append((time.perf_counter() - t) * 1000)
     row = {"method": method, "size": size, "device": device, "ms": statistics.median(times), "repeats": repeats,
            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "parameters": inp.parameters,
-           "weights_mb": round(weights_mb, 2), "note": note}
+           "weights_mb": round(weights_mb, 2), "note": note, "strategy": strategy,
+           # the side the model fills at: with auto, a larger region is downscaled to the method's max_side
+           "fills_at": size if strategy == "full" or size <= inp.max_side else inp.max_side}
     if device == "cuda":
         row["gpu_peak_mb"] = torch.cuda.max_memory_allocated() / 2**20
     if method == "gan" and gan_variant != "torch":
@@ -185,7 +189,7 @@ def run_isolated(method, size, args, device) -> dict:
     repeats = {"sd": args.sd_repeats, "diffusion": args.diffusion_repeats}.get(method, args.repeats)
     steps = {"sd": args.sd_steps, "diffusion": args.diffusion_steps}.get(method, 0)
     cmd = [sys.executable, "-m", "ganpaint.benchmark", "--worker", f"{method}:{size}:{device}:{steps}",
-           "--repeats", str(repeats), "--gan-variant", args.gan_variant]
+           "--repeats", str(repeats), "--gan-variant", args.gan_variant, "--strategy", args.strategy]
     env = dict(os.environ)
     if args.threads:
         env["OMP_NUM_THREADS"] = str(args.threads)
@@ -198,15 +202,16 @@ def run_isolated(method, size, args, device) -> dict:
 
 def markdown(rows: list[dict]) -> str:
     gan = {(r["size"], r["device"]): r["ms"] for r in rows if r["method"] == "gan" and "ms" in r}
-    lines = ["| method | device | size | latency (ms) | × GAN | peak RSS (MB) | parameters | weights (MB) | note |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| method | device | size | fills at | latency (ms) | × GAN | peak RSS (MB) | parameters | weights (MB) | note |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['method']} | {r['device']} | {r['size']}² | – | – | – | – | – | unavailable: {r['error']} |")
+            lines.append(f"| {r['method']} | {r['device']} | {r['size']}² | – | – | – | – | – | – | unavailable: {r['error']} |")
             continue
         ratio = r["ms"] / gan[(r["size"], r["device"])] if (r["size"], r["device"]) in gan else float("nan")
         note = r.get("note", "") + (f", {r['steps']} steps" if "steps" in r else "")
-        lines.append(f"| {r['method']} | {r['device']} | {r['size']}² | {r['ms']:.1f} | {ratio:.1f} | {r['peak_mb']:.0f} | "
+        fills_at = f"{r['fills_at']} px" if "fills_at" in r else "–"  # rows from runs before it was recorded
+        lines.append(f"| {r['method']} | {r['device']} | {r['size']}² | {fills_at} | {r['ms']:.1f} | {ratio:.1f} | {r['peak_mb']:.0f} | "
                      f"{r['parameters'] / 1e6:.2f} M | {r['weights_mb']:.1f} | {note.strip(', ')} |")
     return "\n".join(lines)
 
@@ -222,6 +227,8 @@ def main(argv=None):
     p.add_argument("--diffusion-steps", type=int, default=25)
     p.add_argument("--threads", type=int, default=0, help="OMP threads per worker (0 = default)")
     p.add_argument("--gan-variant", default="torch", choices=["torch", "onnx"], help="GAN runtime")
+    p.add_argument("--strategy", default="auto", choices=STRATEGIES,
+                   help="large-image strategy; auto fills each method at its working resolution, as users get it")
     p.add_argument("--devices", default="auto", help="cpu, cuda, or auto (cpu, plus cuda when present)")
     p.add_argument("--training", action=argparse.BooleanOptionalAction, default=True,
                    help="on CUDA, also measure GAN training throughput")
@@ -246,7 +253,7 @@ def main(argv=None):
 
     if args.worker:
         method, size, device, steps = args.worker.split(":")
-        print(json.dumps(worker(method, int(size), args.repeats, device, int(steps), args.gan_variant)))
+        print(json.dumps(worker(method, int(size), args.repeats, device, int(steps), args.gan_variant, args.strategy)))
         return None
 
     import torch

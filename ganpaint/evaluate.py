@@ -24,6 +24,7 @@ from tqdm import tqdm
 from .data import center_square, list_images, load_rgb
 from .inputs import InpaintError, open_mask
 from .inpainters import METHODS, get_inpainter, method_class
+from .inpainters.base import STRATEGIES
 from .masks import DIFFICULTY, difficulty_mask
 from .metrics import lpips, psnr, ssim
 
@@ -57,7 +58,8 @@ def make_inpainter(name: str, weights: str | None):
 
 
 def evaluate(images: list[np.ndarray], methods: list[str], difficulties: list[str], size: int, seed: int,
-             weights: str | None = None, grid_dir: Path | None = None) -> dict:
+             weights: str | None = None, grid_dir: Path | None = None, strategy: str = "auto") -> dict:
+    """Each method as a user gets it: ``auto`` lets it fill at its own working resolution."""
     results, unavailable = [], []
     inpainters = {}
     for name in methods:
@@ -76,10 +78,10 @@ def evaluate(images: list[np.ndarray], methods: list[str], difficulties: list[st
         masks = eval_masks(len(images), size, difficulty, seed)
         outputs = {}
         for name, inpainter in inpainters.items():
-            inpainter(images[0], masks[0] * 255, strategy="full")  # warm-up: first-call costs stay out of the timing
+            inpainter(images[0], masks[0] * 255, strategy=strategy)  # warm-up: first-call costs stay out of the timing
             rows, times, outputs[name] = [], [], []
             for truth, mask in tqdm(list(zip(images, masks)), desc=f"{name} {difficulty}", leave=False):
-                result, ms = inpainter.timed(Image.fromarray(truth), Image.fromarray(mask * 255), strategy="full")
+                result, ms = inpainter.timed(Image.fromarray(truth), Image.fromarray(mask * 255), strategy=strategy)
                 result = np.asarray(result)
                 outputs[name].append(result)
                 rows.append(image_metrics(result, truth, mask.astype(bool)))
@@ -153,6 +155,8 @@ def main(argv=None):
     p.add_argument("--size", type=int, default=256)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, default=0, help="use only the first N photos (0 = all)")
+    p.add_argument("--strategy", default="auto", choices=STRATEGIES,
+                   help="large-image strategy (auto: each method at its working resolution)")
     p.add_argument("--weights", default=None, help="GAN weights: a save_pretrained folder or Hub repo id")
     p.add_argument("--json", default=None, help="write the results here")
     p.add_argument("--grid-dir", default=None, help="write a sample grid image per difficulty here")
@@ -170,8 +174,8 @@ def main(argv=None):
     images = [center_square(load_rgb(f), args.size) for f in files]
 
     out = evaluate(images, methods, difficulties, args.size, args.seed, args.weights,
-                   Path(args.grid_dir) if args.grid_dir else None)
-    out.update({"images": str(args.images), "n_images": len(images), "size": args.size, "seed": args.seed,
+                   Path(args.grid_dir) if args.grid_dir else None, args.strategy)
+    out.update({"images": str(args.images), "n_images": len(images), "size": args.size, "seed": args.seed, "strategy": args.strategy,
                 "weights": args.weights, "device": platform.processor() or platform.machine(),
                 "torch_threads": torch.get_num_threads(), "command": "python -m ganpaint.evaluate " + " ".join(sys.argv[1:] if argv is None else argv)})
     print(markdown_table(out["results"]))

@@ -48,8 +48,11 @@ def training_compute(method: str) -> str:
 def latency(rows: list[dict], method: str, device: str, size: int) -> str:
     for r in rows:
         if r["method"] == method and r["device"] == device and r["size"] == size and "ms" in r:
-            steps = f" ({r['steps']} steps{', timing only' if 'timing only' in r.get('note', '') else ''})" if "steps" in r else ""
-            return f"{r['ms']:,.0f}{steps}" if r["ms"] >= 10 else f"{r['ms']:.1f}{steps}"
+            notes = [f"{r['steps']} steps"] if "steps" in r else []
+            notes += ["timing only"] if "timing only" in r.get("note", "") else []
+            notes += [f"fills at {r['fills_at']} px"] if r.get("fills_at", size) < size else []
+            extra = f" ({', '.join(notes)})" if notes else ""
+            return f"{r['ms']:,.0f}{extra}" if r["ms"] >= 10 else f"{r['ms']:.1f}{extra}"
     return "–"
 
 

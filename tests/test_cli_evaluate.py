@@ -70,16 +70,18 @@ def test_benchmark_writes_every_field(tiny_weights, tmp_path):
 
     out = tmp_path / "bench.json"
     env = dict(os.environ, GANPAINT_GAN_WEIGHTS=str(tiny_weights))
-    cmd = [sys.executable, "-m", "ganpaint.benchmark", "--methods", "gan,telea", "--sizes", "64,128", "--repeats", "2",
+    cmd = [sys.executable, "-m", "ganpaint.benchmark", "--methods", "gan,telea", "--sizes", "64,320", "--repeats", "2",
            "--devices", "cpu", "--json", str(out)]
     run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
     assert run.returncode == 0, run.stderr
     rows = json.loads(out.read_text())["results"]
-    assert [(r["method"], r["size"]) for r in rows] == [("gan", 64), ("gan", 128), ("telea", 64), ("telea", 128)]
+    assert [(r["method"], r["size"]) for r in rows] == [("gan", 64), ("gan", 320), ("telea", 64), ("telea", 320)]
     for r in rows:
-        assert r["ms"] > 0 and r["peak_mb"] > 50 and r["repeats"] == 2
+        assert r["ms"] > 0 and r["peak_mb"] > 50 and r["repeats"] == 2 and r["strategy"] == "auto"
     assert rows[0]["parameters"] > 0 and rows[2]["parameters"] == 0
-    assert "| telea | cpu | 128² |" in run.stdout
+    # the GAN fills a 320² photo at its 256 px working resolution; OpenCV at full size
+    assert [r["fills_at"] for r in rows] == [64, 256, 64, 320]
+    assert "| telea | cpu | 320² | 320 px |" in run.stdout
 
 
 def test_report_joins_size_compute_speed_and_quality(tiny_weights, tmp_path, monkeypatch):
@@ -93,7 +95,7 @@ def test_report_joins_size_compute_speed_and_quality(tiny_weights, tmp_path, mon
     write_training_info(weights, types.SimpleNamespace(batch_size=8, size=128), 1000, 12.5, ["NVIDIA H200"])
     monkeypatch.setenv("GANPAINT_GAN_WEIGHTS", str(weights))
     row = {"repeats": 5, "peak_mb": 1.0, "weights_mb": 1.0, "note": ""}
-    cpu = {"results": [dict(row, method="gan", size=512, device="cpu", ms=102.5, parameters=3_570_000),
+    cpu = {"results": [dict(row, method="gan", size=512, device="cpu", ms=102.5, parameters=3_570_000, fills_at=256),
                        dict(row, method="telea", size=512, device="cpu", ms=440.7, parameters=0)]}
     gpu = {"results": [dict(row, method="gan", size=512, device="cuda", ms=2.25, parameters=3_570_000)]}
     quality = {"results": [{"method": m, "difficulty": d, "psnr": p, "ssim": 0.9, "lpips": lp}
@@ -103,6 +105,6 @@ def test_report_joins_size_compute_speed_and_quality(tiny_weights, tmp_path, mon
         (tmp_path / f"{name}.json").write_text(json.dumps(data))
     table = report(["--eval", str(tmp_path / "eval.json"), "--benchmark", str(tmp_path / "cpu.json"),
                     "--benchmark", str(tmp_path / "gpu.json")]).splitlines()
-    assert table[2].startswith("| gan | 3.57 M | 12 min on NVIDIA H200: 1000 steps × 8 at 128² (8.0 k images) | 102 | 2.2 | 27.60")
+    assert table[2].startswith("| gan | 3.57 M | 12 min on NVIDIA H200: 1000 steps × 8 at 128² (8.0 k images) | 102 (fills at 256 px) | 2.2 | 27.60")
     assert table[3].startswith("| telea | 0 | none (classical) | 441 | – | 26.60 |")
     assert table[4].startswith("| sd | – |") and "unavailable" in table[4] and table[-1].endswith("offline")

@@ -1,4 +1,6 @@
 import io
+import json
+import shutil
 
 import numpy as np
 import pytest
@@ -43,11 +45,11 @@ def test_pixels_outside_the_mask_are_unchanged(gan, mode, w, h, seed, method, st
     mask = rng.random((h, w)) < rng.uniform(0.05, 0.6)
     mask[rng.integers(h), rng.integers(w)] = True
     inpainter = gan if method == "gan" else get_inpainter("telea")
-    inpainter.max_side = 64  # force the crop/resize paths to actually downscale
+    old, inpainter.max_side = inpainter.max_side, 64  # force the crop/resize paths to actually downscale
     try:
         out = inpainter(image, Image.fromarray(mask.astype(np.uint8) * 255), strategy=strategy)
     finally:
-        inpainter.max_side = type(inpainter).max_side
+        inpainter.max_side = old
     expected_mode = {"P": "RGB", "1": "L", "CMYK": "RGB"}.get(mode, mode)
     ref = image if mode == expected_mode else image.convert(expected_mode)
     assert out.size == image.size and out.mode == expected_mode
@@ -157,6 +159,29 @@ def test_crop_strategy_runs_the_model_only_near_the_hole():
     inp(img, mask, strategy="auto")
     # margin 128 around each region, clipped at the image border
     assert sorted(seen) == sorted([(150 + 128, 150 + 128, 3), (20 + 256, 100 + 256, 3)])
+
+
+def test_gan_fills_large_photos_at_its_training_scale(tiny_weights, tmp_path):
+    """The generator runs at most at twice its training crop; a bigger photo's region is filled downscaled."""
+    seen = []
+
+    class Spy(GANInpainter):
+        def forward(self, image, mask, **options):
+            seen.append(image.shape[:2])
+            return super().forward(image, mask)
+
+    assert Spy(str(tiny_weights)).max_side == 256  # no training.json: the committed recipe's scale
+    weights = tmp_path / "w"
+    shutil.copytree(tiny_weights, weights)
+    (weights / "training.json").write_text(json.dumps({"size": 256}))
+    inp = Spy(str(weights))
+    assert inp.max_side == 512 and Spy(str(weights), max_side=300).max_side == 300
+    img = np.random.default_rng(0).integers(0, 256, (700, 1000, 3), dtype=np.uint8)
+    mask = np.zeros((700, 1000), np.uint8)
+    mask[100:600, 100:900] = 255
+    out = np.asarray(inp(img, mask))
+    assert seen == [(368, 512)]  # the whole photo is one region: 1000x700 -> 512x358, padded to 16
+    assert np.array_equal(out[mask == 0], img[mask == 0]) and not np.array_equal(out[mask > 0], img[mask > 0])
 
 
 def test_outpaint_and_aspect():

@@ -98,3 +98,34 @@ def test_training_curve_plot(photos, tmp_path):
     assert {"l1", "val_psnr"} <= set(series)
     png = plot(tmp_path / "run" / "log.csv", tmp_path / "curve.png")
     assert png.stat().st_size > 5000
+
+
+def test_ablation_trains_each_variant_once_and_tables_them(photos, tmp_path):
+    from ganpaint.training import ablation
+
+    tiny = (f"--data {photos} --val-data {photos} --val-n 2 --d-base 8 --perceptual-weight 0 --warmup-steps 1 "
+            f"--g-channels {','.join(map(str, TINY['channels']))} --g-decoder-channels {','.join(map(str, TINY['decoder_channels']))} "
+            f"--g-dilations {','.join(map(str, TINY['dilations']))}")
+    argv = ["--out", str(tmp_path), "--steps", "2", "--size", "32", "--batch-size", "2", "--images", str(photos),
+            "--variants", "recipe,no_fourier_branch", "--eval-size", "64", "--train-args", tiny,
+            "--json", str(tmp_path / "ablation.json")]
+    rows = ablation.main(argv)
+    assert [(r["variant"], r["difficulty"]) for r in rows] == [
+        ("recipe", "medium"), ("recipe", "hard"), ("no Fourier branch", "medium"), ("no Fourier branch", "hard")]
+    assert all(5 < r["psnr"] < 60 and 0 <= r["lpips"] < 1.5 for r in rows)
+    # the variant's change reached the model; everything else is the recipe's
+    assert json.loads((tmp_path / "no_fourier_branch" / "generator" / "config.json").read_text())["fourier_every"] == 0
+    assert json.loads((tmp_path / "recipe" / "generator" / "config.json").read_text())["fourier_every"] == 2
+    saved = json.loads((tmp_path / "ablation.json").read_text())
+    assert saved["steps"] == 2 and len(saved["results"]) == 4
+    table = ablation.markdown(rows)
+    assert "| no Fourier branch | `--g-fourier-every 0` |" in table and "| recipe | `—` |" in table
+    # a finished run is evaluated again but not retrained; the other variant's rows stay in the JSON
+    ckpt = tmp_path / "recipe" / "ckpt.pt"
+    before = ckpt.stat().st_mtime_ns
+    again = ablation.main(argv + ["--variants", "recipe"])
+    assert ckpt.stat().st_mtime_ns == before
+    assert [r["variant"] for r in again] == [r["variant"] for r in rows]
+    assert len(json.loads((tmp_path / "ablation.json").read_text())["commands"]) == 2
+    with pytest.raises(SystemExit):  # rows of a different budget are not mixed in
+        ablation.main(argv + ["--steps", "3"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -20,6 +21,15 @@ def default_weights() -> str:
     return os.environ.get("GANPAINT_GAN_WEIGHTS", str(DEFAULT_WEIGHTS))
 
 
+def working_side(weights: str) -> int:
+    """The largest side the GAN fills at directly: the photo scale it was trained at (``TrainSet`` keeps photos
+    at twice the crop size). Larger regions are downscaled, filled and the fill upscaled: run at 2-4x its
+    training scale the generator fills far worse (README, *Working resolution*)."""
+    info = Path(weights) / "training.json"
+    size = json.loads(info.read_text())["size"] if info.is_file() else 128
+    return max(2 * size, 256)
+
+
 def _looks_like_repo_id(name: str) -> bool:
     return name.count("/") == 1 and not name.startswith((".", "/", "~"))
 
@@ -28,14 +38,15 @@ class GANInpainter(Inpainter):
     name = "gan"
     label = "GAN (ganpaint)"
     pad_multiple = Generator.pad_multiple
-    max_side = 1024
 
     def __init__(self, weights: str | None = None, device: str | None = None, generator: Generator | None = None,
-                 variant: str = "torch"):
+                 variant: str = "torch", max_side: int | None = None):
         """``variant="onnx"`` runs an ONNX export with onnxruntime on the CPU (measured slower than PyTorch
-        on our 2-core machine, see the benchmark, so ``torch`` is the default)."""
+        on our 2-core machine, see the benchmark, so ``torch`` is the default). ``max_side`` overrides the
+        working resolution read from the weights' ``training.json``."""
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.weights_path = weights or default_weights()
+        self.max_side = max_side or working_side(self.weights_path)
         if generator is None:
             if not Path(self.weights_path).exists() and not _looks_like_repo_id(self.weights_path):
                 raise FileNotFoundError(f"no GAN weights at {self.weights_path}: train them with `python train.py gan`, "
