@@ -188,7 +188,7 @@ def test_benchmark_times_diffusion_and_keeps_an_earlier_runs_other_methods(diffu
     new = out["results"][1]
     assert new["steps"] == 2 and new["repeats"] == 1 and 0 < new["ms"] < 1e9 and new["parameters"] > 10_000
     assert out["merged_from"]["methods"] == ["gan"] and out["merged_from"]["command"] == "earlier run"
-    assert f"| diffusion | cpu | 64² | {new['ms']:.1f} | {new['ms'] / 5.0:.1f} |" in run.stdout and "2 steps" in run.stdout
+    assert f"| diffusion | cpu | 64² | 64 px | {new['ms']:.1f} | {new['ms'] / 5.0:.1f} |" in run.stdout and "2 steps" in run.stdout
 
 
 def test_committed_diffusion_model_loads_keeps_known_pixels_and_had_the_gans_compute():
