@@ -39,10 +39,9 @@ def slug(name: str) -> str:
 
 
 def finished(run: Path, steps: int) -> dict | None:
-    info = run / "generator" / "training.json"
-    if info.exists() and json.loads(info.read_text())["steps"] >= steps:
-        return json.loads(info.read_text())
-    return None
+    path = run / "generator" / "training.json"
+    info = json.loads(path.read_text()) if path.exists() else None
+    return info if info and info["steps"] >= steps else None
 
 
 def train(run: Path, flags: list[str], args) -> dict:
