@@ -160,7 +160,12 @@ def main(argv=None):
     p.add_argument("--weights", default=None, help="GAN weights: a save_pretrained folder or Hub repo id")
     p.add_argument("--json", default=None, help="write the results here")
     p.add_argument("--grid-dir", default=None, help="write a sample grid image per difficulty here")
+    p.add_argument("--merge", default=None, metavar="JSON",
+                   help="keep this earlier run's rows for the methods not measured now (same photos, size and seed)")
     args = p.parse_args(argv)
+    earlier = json.loads(Path(args.merge).read_text()) if args.merge else None
+    if earlier and [earlier.get(k) for k in ("images", "size", "seed")] != [args.images, args.size, args.seed]:
+        p.error(f"{args.merge} was measured on other photos, size or seed: its rows would not be comparable")
 
     methods = [m for m in args.methods.split(",") if m]
     difficulties = [d for d in args.difficulty.split(",") if d]
@@ -178,6 +183,14 @@ def main(argv=None):
     out.update({"images": str(args.images), "n_images": len(images), "size": args.size, "seed": args.seed, "strategy": args.strategy,
                 "weights": args.weights, "device": platform.processor() or platform.machine(),
                 "torch_threads": torch.get_num_threads(), "command": "python -m ganpaint.evaluate " + " ".join(sys.argv[1:] if argv is None else argv)})
+    if earlier:
+        kept = [r for r in earlier["results"] if r["method"] not in methods]
+        # the earlier table's row order, so a re-measured method stays where it was
+        order = list(dict.fromkeys([r["method"] for r in earlier["results"]] + methods))
+        out["results"] = sorted(out["results"] + kept,
+                                key=lambda r: (list(DIFFICULTY).index(r["difficulty"]), order.index(r["method"])))
+        out["unavailable"] += [u for u in earlier.get("unavailable", []) if u["method"] not in methods]
+        out["merged_from"] = {"file": args.merge, "methods": sorted({r["method"] for r in kept}), "command": earlier.get("command")}
     print(markdown_table(out["results"]))
     for u in out["unavailable"]:
         print(f"{u['method']}: unavailable ({u['reason']})")

@@ -19,6 +19,7 @@ from .benchmark import DEFAULT_METHODS
 # before the inpainting fine-tune.
 EXTERNAL_COMPUTE = {"sd": "pretrained by its publishers: ≈150 000 A100-hours (SD v1 card) + inpainting fine-tune"}
 CLASSICAL = {"telea", "ns"}
+REPO = Path(__file__).resolve().parents[1]  # init_from paths in training.json are relative to it
 
 
 def weights_folder(method: str) -> Path | None:
@@ -31,18 +32,29 @@ def weights_folder(method: str) -> Path | None:
     return Path(default_weights())
 
 
+def describe_training(folder: Path) -> str | None:
+    """One line from a model's ``training.json``, followed back through the weights it started from."""
+    info_path = folder / "training.json"
+    if not info_path.is_file():
+        return None
+    info = json.loads(info_path.read_text())
+    text = (f"{info['minutes']:.0f} min on {' + '.join(info['hardware'])}: {info['steps']} steps × {info['batch_size']} "
+            f"at {info['size']}² ({info['images_seen'] / 1000:.1f} k images)")
+    start = info.get("init_from")
+    if start:
+        start = Path(start) if Path(start).is_absolute() else REPO / start
+        earlier = describe_training(start) if start.resolve() != folder.resolve() else None
+        text += f", started from {info['init_from']}" + (f" ({earlier})" if earlier else "")
+    return text
+
+
 def training_compute(method: str) -> str:
     if method in CLASSICAL:
         return "none (classical)"
     if method in EXTERNAL_COMPUTE:
         return EXTERNAL_COMPUTE[method]
     folder = weights_folder(method)
-    info_path = folder / "training.json" if folder else None
-    if not info_path or not info_path.is_file():
-        return "–"
-    info = json.loads(info_path.read_text())
-    return (f"{info['minutes']:.0f} min on {' + '.join(info['hardware'])}: {info['steps']} steps × {info['batch_size']} "
-            f"at {info['size']}² ({info['images_seen'] / 1000:.1f} k images)")
+    return (describe_training(folder) if folder else None) or "–"
 
 
 def latency(rows: list[dict], method: str, device: str, size: int) -> str:

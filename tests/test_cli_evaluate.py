@@ -108,3 +108,34 @@ def test_report_joins_size_compute_speed_and_quality(tiny_weights, tmp_path, mon
     assert table[2].startswith("| gan | 3.57 M | 12 min on NVIDIA H200: 1000 steps × 8 at 128² (8.0 k images) | 102 (fills at 256 px) | 2.2 | 27.60")
     assert table[3].startswith("| telea | 0 | none (classical) | 441 | – | 26.60 |")
     assert table[4].startswith("| sd | – |") and "unavailable" in table[4] and table[-1].endswith("offline")
+
+
+def test_report_follows_the_weights_a_run_started_from(tmp_path):
+    import types
+
+    from ganpaint.report import describe_training
+    from ganpaint.training.common import write_training_info
+
+    first, second = tmp_path / "gan128", tmp_path / "gan"
+    write_training_info(first, types.SimpleNamespace(batch_size=8, size=128), 1000, 110.0, ["2-core x86_64 CPU"])
+    write_training_info(second, types.SimpleNamespace(batch_size=8, size=256, init_from=str(first)), 500, 60.0,
+                        ["2-core x86_64 CPU"])
+    assert describe_training(second) == (
+        f"60 min on 2-core x86_64 CPU: 500 steps × 8 at 256² (4.0 k images), started from {first} "
+        "(110 min on 2-core x86_64 CPU: 1000 steps × 8 at 128² (8.0 k images))")
+    assert describe_training(tmp_path / "missing") is None
+
+
+def test_evaluate_merge_keeps_other_methods_rows_and_refuses_other_masks(photos, tiny_weights, tmp_path):
+    from ganpaint.evaluate import main as evaluate
+
+    base = ["--images", str(photos), "--difficulty", "easy,hard", "--size", "48", "--seed", "0"]
+    first = evaluate(base + ["--methods", "gan,telea", "--json", str(tmp_path / "a.json")])
+    again = evaluate(base + ["--methods", "gan", "--weights", str(tiny_weights), "--merge", str(tmp_path / "a.json")])
+    assert [(r["method"], r["difficulty"]) for r in again["results"]] == [
+        ("gan", "easy"), ("telea", "easy"), ("gan", "hard"), ("telea", "hard")]
+    assert [r for r in again["results"] if r["method"] == "telea"] == [r for r in first["results"] if r["method"] == "telea"]
+    assert again["merged_from"]["methods"] == ["telea"] and again["weights"] == str(tiny_weights)
+    with pytest.raises(SystemExit):  # other masks: the rows would not be comparable
+        evaluate(["--images", str(photos), "--difficulty", "easy", "--size", "64", "--methods", "gan",
+                  "--merge", str(tmp_path / "a.json")])
