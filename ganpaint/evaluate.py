@@ -51,14 +51,16 @@ def image_metrics(result: np.ndarray, truth: np.ndarray, hole: np.ndarray) -> di
     }
 
 
-def make_inpainter(name: str, weights: str | None):
-    if name == "gan" and weights:
-        return get_inpainter("gan", weights=weights)
+def make_inpainter(name: str, weights: str | None, max_side: int | None = None):
+    gan_options = {k: v for k, v in (("weights", weights), ("max_side", max_side)) if v}
+    if name == "gan" and gan_options:
+        return get_inpainter("gan", **gan_options)
     return get_inpainter(name)
 
 
 def evaluate(images: list[np.ndarray], methods: list[str], difficulties: list[str], size: int, seed: int,
-             weights: str | None = None, grid_dir: Path | None = None, strategy: str = "auto") -> dict:
+             weights: str | None = None, grid_dir: Path | None = None, strategy: str = "auto",
+             gan_max_side: int | None = None) -> dict:
     """Each method as a user gets it: ``auto`` lets it fill at its own working resolution."""
     results, unavailable = [], []
     inpainters = {}
@@ -69,7 +71,7 @@ def evaluate(images: list[np.ndarray], methods: list[str], difficulties: list[st
             unavailable.append({"method": name, "reason": why})
             continue
         try:
-            inpainter = make_inpainter(name, weights)
+            inpainter = make_inpainter(name, weights, gan_max_side)
             inpainter.warmup()  # lazy weights (SD) load here, so a failure is known before any timing
             inpainters[name] = inpainter
         except Exception as e:  # e.g. weights that cannot be downloaded offline
@@ -158,6 +160,8 @@ def main(argv=None):
     p.add_argument("--strategy", default="auto", choices=STRATEGIES,
                    help="large-image strategy (auto: each method at its working resolution)")
     p.add_argument("--weights", default=None, help="GAN weights: a save_pretrained folder or Hub repo id")
+    p.add_argument("--gan-max-side", type=int, default=None,
+                   help="GAN only: fill at most this many px (default: 1.5x the crop in the weights' training.json)")
     p.add_argument("--json", default=None, help="write the results here")
     p.add_argument("--grid-dir", default=None, help="write a sample grid image per difficulty here")
     p.add_argument("--merge", default=None, metavar="JSON",
@@ -179,9 +183,9 @@ def main(argv=None):
     images = [center_square(load_rgb(f), args.size) for f in files]
 
     out = evaluate(images, methods, difficulties, args.size, args.seed, args.weights,
-                   Path(args.grid_dir) if args.grid_dir else None, args.strategy)
+                   Path(args.grid_dir) if args.grid_dir else None, args.strategy, args.gan_max_side)
     out.update({"images": str(args.images), "n_images": len(images), "size": args.size, "seed": args.seed, "strategy": args.strategy,
-                "weights": args.weights, "device": platform.processor() or platform.machine(),
+                "weights": args.weights, "gan_max_side": args.gan_max_side, "device": platform.processor() or platform.machine(),
                 "torch_threads": torch.get_num_threads(), "command": "python -m ganpaint.evaluate " + " ".join(sys.argv[1:] if argv is None else argv)})
     if earlier:
         kept = [r for r in earlier["results"] if r["method"] not in methods]

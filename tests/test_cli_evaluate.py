@@ -139,3 +139,11 @@ def test_evaluate_merge_keeps_other_methods_rows_and_refuses_other_masks(photos,
     with pytest.raises(SystemExit):  # other masks: the rows would not be comparable
         evaluate(["--images", str(photos), "--difficulty", "easy", "--size", "64", "--methods", "gan",
                   "--merge", str(tmp_path / "a.json")])
+
+
+def test_evaluate_gan_max_side_reaches_the_inpainter(tiny_weights):
+    from ganpaint.evaluate import make_inpainter
+
+    assert make_inpainter("gan", str(tiny_weights), 384).max_side == 384
+    assert make_inpainter("gan", str(tiny_weights)).max_side == 256  # no training.json: at least 256
+    assert make_inpainter("telea", None, 384).max_side == 4096       # OpenCV keeps its own
