@@ -267,7 +267,7 @@ def build() -> gr.Blocks:
                     with gr.Row():
                         method = gr.Dropdown(choices, value="gan", label="method")
                         strategy = gr.Dropdown(list(STRATEGIES), value="auto", label="large-image strategy",
-                                               info="auto: whole image up to the method's working size (GAN: 1.5× its training crop, 384 px by default), else crop around each region")
+                                               info="auto: whole image up to the method's working size (GAN: 1.5× its training crop), else crop around each region")
                     with gr.Row():
                         grow = gr.Slider(0, 32, 0, step=1, label="grow mask (px)")
                         feather = gr.Slider(0, 32, 0, step=1, label="feather (px)")

@@ -216,6 +216,13 @@ def markdown(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def earlier_rows(earlier: dict, measured: list[str], file: str | None) -> tuple[list[dict], dict | None]:
+    """``--merge``: an earlier run's rows for the methods not measured now, and where they came from."""
+    kept = [r for r in earlier["results"] if r["method"] not in measured]
+    source = {"file": file, "methods": sorted({r["method"] for r in kept}), "command": earlier.get("command")}
+    return kept, source if kept else None
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m ganpaint.benchmark", description=__doc__.split("\n\n")[0])
     p.add_argument("--methods", default=DEFAULT_METHODS)
@@ -268,14 +275,13 @@ def main(argv=None):
                 row = run_isolated(method, size, args, device)
                 print(json.dumps(row), flush=True)
                 rows.append(row)
-    kept = [r for r in earlier["results"] if r["method"] not in measured]
+    kept, merged_from = earlier_rows(earlier, measured, args.merge)
     rows = sorted(rows + kept, key=lambda r: (r["device"], METHOD_ORDER.get(r["method"], 99), r["size"]))
     out = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
                        "torch": torch.__version__, "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None},
            "results": rows, "command": command}
-    if kept:
-        out["merged_from"] = {"file": args.merge, "methods": sorted({r["method"] for r in kept}),
-                              "command": earlier.get("command")}
+    if merged_from:
+        out["merged_from"] = merged_from
     if "cuda" in devices and args.training:
         out["gan_training"] = gan_training_throughput()
     table = markdown(rows)

@@ -21,6 +21,7 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
+from .benchmark import earlier_rows
 from .data import center_square, list_images, load_rgb
 from .inputs import InpaintError, open_mask
 from .inpainters import METHODS, get_inpainter, method_class
@@ -188,13 +189,14 @@ def main(argv=None):
                 "weights": args.weights, "gan_max_side": args.gan_max_side, "device": platform.processor() or platform.machine(),
                 "torch_threads": torch.get_num_threads(), "command": "python -m ganpaint.evaluate " + " ".join(sys.argv[1:] if argv is None else argv)})
     if earlier:
-        kept = [r for r in earlier["results"] if r["method"] not in methods]
+        kept, merged_from = earlier_rows(earlier, methods, args.merge)
         # the earlier table's row order, so a re-measured method stays where it was
         order = list(dict.fromkeys([r["method"] for r in earlier["results"]] + methods))
         out["results"] = sorted(out["results"] + kept,
                                 key=lambda r: (list(DIFFICULTY).index(r["difficulty"]), order.index(r["method"])))
         out["unavailable"] += [u for u in earlier.get("unavailable", []) if u["method"] not in methods]
-        out["merged_from"] = {"file": args.merge, "methods": sorted({r["method"] for r in kept}), "command": earlier.get("command")}
+        if merged_from:
+            out["merged_from"] = merged_from
     print(markdown_table(out["results"]))
     for u in out["unavailable"]:
         print(f"{u['method']}: unavailable ({u['reason']})")
