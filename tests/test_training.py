@@ -90,6 +90,26 @@ def test_resume_continues_the_same_run(photos, tmp_path):
     assert 0 < info["minutes"] and info["hardware"] == [a["hardware"][0]] == b["hardware"]
 
 
+def test_init_from_a_checkpoint_takes_its_ema_generator_and_discriminator(photos, tmp_path):
+    import dataclasses
+
+    main(tiny_run(photos, tmp_path / "first", 2))
+    first = torch.load(tmp_path / "first" / "ckpt.pt", weights_only=True)
+    # Other dilations keep the parameter shapes, so a fine-tune can start from the same weights; 0 steps: just the start.
+    cfg = dataclasses.replace(tiny_run(photos, tmp_path / "second", 0), init_from=str(tmp_path / "first" / "ckpt.pt"),
+                              g_dilations=(1,) * len(TINY["dilations"]))
+    main(cfg)
+    second = torch.load(tmp_path / "second" / "ckpt.pt", weights_only=True)
+    assert second["step"] == 0
+    for k in first["ema"]:
+        torch.testing.assert_close(second["g"][k], first["ema"][k])
+    for k in first["d"]:
+        torch.testing.assert_close(second["d"][k], first["d"][k])
+    assert any(not torch.equal(first["g"][k], first["ema"][k]) for k in first["g"])  # EMA, not raw G, was taken
+    info = json.loads((tmp_path / "second" / "generator" / "training.json").read_text())
+    assert info["init_from"] == str(tmp_path / "first" / "ckpt.pt")
+
+
 def test_training_curve_plot(photos, tmp_path):
     from ganpaint.plot import plot, read_log
 

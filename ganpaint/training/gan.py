@@ -16,8 +16,8 @@ from tqdm import tqdm
 from ..data import TrainSet, batches, validation_set
 from ..losses import GANLoss, PerceptualLoss, feature_matching, hole_l1, r1_penalty, ssim_loss
 from ..models import Generator, PatchDiscriminator
-from .common import (CSVLog, EMA, Timer, cosine_lr, parse_config, run_hardware, save_checkpoint, start_run, unwrap,
-                     val_report, write_training_info)
+from .common import (CSVLog, EMA, Timer, cosine_lr, load_checkpoint, parse_config, run_hardware, save_checkpoint,
+                     start_run, unwrap, val_report, write_training_info)
 
 
 @dataclass
@@ -32,7 +32,7 @@ class GANConfig:
     steps: int = 20000  # the LR schedule's length; training stops here or at --max-minutes
     max_minutes: float = 0.0  # 0 = no time budget
     resume: bool = False
-    init_from: str = ""  # a save_pretrained generator folder to start G from
+    init_from: str = ""  # a generator folder (G only) or a ckpt.pt (its EMA generator and its discriminator)
     # models
     g_channels: tuple = (24, 48, 96, 160)
     g_decoder_channels: tuple = (96, 48, 24)
@@ -100,9 +100,15 @@ def main(cfg: GANConfig):
     # 3. Models
     g = Generator(channels=cfg.g_channels, decoder_channels=cfg.g_decoder_channels, dilations=cfg.g_dilations,
                   fourier_every=cfg.g_fourier_every, use_edges=cfg.use_edges)
-    if cfg.init_from and state is None:
-        g.load_state_dict(Generator.from_pretrained(cfg.init_from).state_dict())
     d = PatchDiscriminator(base=cfg.d_base, n_layers=cfg.d_layers)
+    if cfg.init_from and state is None:
+        if Path(cfg.init_from).is_file():
+            # A fine-tune (e.g. other dilations, same shapes) then starts against a trained D, not a random one.
+            start = load_checkpoint(Path(cfg.init_from))
+            g.load_state_dict(start["ema"])
+            d.load_state_dict(start["d"])
+        else:
+            g.load_state_dict(Generator.from_pretrained(cfg.init_from).state_dict())
     g, d = g.to(device, memory_format=memory_format), d.to(device, memory_format=memory_format)
     ema = EMA(g, cfg.ema_decay)
     perceptual = PerceptualLoss(cfg.perceptual_layers, size=cfg.perceptual_size or None).to(device) if cfg.perceptual_weight else None
