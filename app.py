@@ -90,10 +90,10 @@ def overlay(image: Image.Image, mask) -> Image.Image:
 
 
 # ---------------------------------------------------------------- Inpaint
-def inpaint_ui(editor, method, strategy, grow, feather, progress=gr.Progress()):
+def inpaint_ui(editor, method, strategy, grow, feather, detail=True, progress=gr.Progress()):
     image, mask = editor_to_inputs(editor)
     result = run(inpainter(method, progress), image, Image.fromarray(mask), strategy=strategy, grow=int(grow),
-                 feather=int(feather), progress=progress_callback(progress))
+                 feather=int(feather), detail=bool(detail), progress=progress_callback(progress))
     return (image.convert("RGB"), result.convert("RGB")), result
 
 
@@ -271,6 +271,8 @@ def build() -> gr.Blocks:
                     with gr.Row():
                         grow = gr.Slider(0, 32, 0, step=1, label="grow mask (px)")
                         feather = gr.Slider(0, 32, 0, step=1, label="feather (px)")
+                        detail = gr.Checkbox(True, label="fine detail", elem_id="inpaint_detail",
+                                             info="a fill made smaller and upscaled gets the photo's own texture back")
                     inpaint_btn = gr.Button("Inpaint", variant="primary", elem_id="inpaint_button")
                 with gr.Column():
                     before_after = gr.ImageSlider(label="before / after", type="pil", elem_id="inpaint_slider",
@@ -280,7 +282,7 @@ def build() -> gr.Blocks:
                     reuse = gr.Button("Use as input", elem_id="inpaint_reuse")
             if EXAMPLES:
                 gr.Examples(EXAMPLES, inputs=editor, label="examples (click, then paint)")
-            inpaint_btn.click(inpaint_ui, [editor, method, strategy, grow, feather], [before_after, result],
+            inpaint_btn.click(inpaint_ui, [editor, method, strategy, grow, feather, detail], [before_after, result],
                               api_visibility="undocumented")
             reuse.click(lambda r: r, result, editor, api_visibility="undocumented")
 

@@ -74,7 +74,7 @@ def cmd_inpaint(args):
     pairs = pair_masks(_files(Path(args.image)), Path(args.mask))
     inpainter = _inpainter(args)
     for image, mask in tqdm(pairs, desc="inpaint", disable=len(pairs) == 1):
-        save(inpainter(image, mask, strategy=args.strategy), Path(args.out) / image.name)
+        save(inpainter(image, mask, strategy=args.strategy, detail=args.detail), Path(args.out) / image.name)
     print(f"wrote {len(pairs)} image(s) to {args.out}")
 
 
@@ -83,14 +83,15 @@ def cmd_outpaint(args):
     inpainter = _inpainter(args)
     for image in tqdm(files, desc="outpaint", disable=len(files) == 1):
         result = outpaint(inpainter, image, args.left, args.right, args.top, args.bottom, aspect=args.aspect,
-                          strategy=args.strategy)
+                          strategy=args.strategy, detail=args.detail)
         save(result, Path(args.out) / image.name)
     print(f"wrote {len(files)} image(s) to {args.out}")
 
 
 def cmd_bridge(args):
     inpainter = _inpainter(args)
-    result = bridge(inpainter, args.first, args.second, layout=args.layout, gap=args.gap, strategy=args.strategy)
+    result = bridge(inpainter, args.first, args.second, layout=args.layout, gap=args.gap, strategy=args.strategy,
+                    detail=args.detail)
     out = Path(args.out) / Path(args.first).name
     save(result, out)
     print(f"wrote {out}")
@@ -110,6 +111,8 @@ def main(argv=None):
         sp.add_argument("--method", default="gan", choices=list(METHODS))
         sp.add_argument("--weights", default=None, help="GAN weights folder or Hub repo id (default: weights/gan)")
         sp.add_argument("--strategy", default="auto", choices=STRATEGIES, help="large-image strategy")
+        sp.add_argument("--detail", action=argparse.BooleanOptionalAction, default=True,
+                        help="add the photo's fine detail to a fill made at a lower resolution and upscaled")
 
     sp = sub.add_parser("inpaint", help="fill the white part of each mask")
     sp.add_argument("--image", required=True, help="an image or a folder of images")

@@ -61,7 +61,7 @@ def make_inpainter(name: str, weights: str | None, max_side: int | None = None):
 
 def evaluate(images: list[np.ndarray], methods: list[str], difficulties: list[str], size: int, seed: int,
              weights: str | None = None, grid_dir: Path | None = None, strategy: str = "auto",
-             gan_max_side: int | None = None) -> dict:
+             gan_max_side: int | None = None, detail: bool = True) -> dict:
     """Each method as a user gets it: ``auto`` lets it fill at its own working resolution."""
     results, unavailable = [], []
     inpainters = {}
@@ -81,10 +81,11 @@ def evaluate(images: list[np.ndarray], methods: list[str], difficulties: list[st
         masks = eval_masks(len(images), size, difficulty, seed)
         outputs = {}
         for name, inpainter in inpainters.items():
-            inpainter(images[0], masks[0] * 255, strategy=strategy)  # warm-up: first-call costs stay out of the timing
+            inpainter(images[0], masks[0] * 255, strategy=strategy, detail=detail)  # warm-up: first-call costs stay out of the timing
             rows, times, outputs[name] = [], [], []
             for truth, mask in tqdm(list(zip(images, masks)), desc=f"{name} {difficulty}", leave=False):
-                result, ms = inpainter.timed(Image.fromarray(truth), Image.fromarray(mask * 255), strategy=strategy)
+                result, ms = inpainter.timed(Image.fromarray(truth), Image.fromarray(mask * 255), strategy=strategy,
+                                             detail=detail)
                 result = np.asarray(result)
                 outputs[name].append(result)
                 rows.append(image_metrics(result, truth, mask.astype(bool)))
@@ -160,6 +161,8 @@ def main(argv=None):
     p.add_argument("--limit", type=int, default=0, help="use only the first N photos (0 = all)")
     p.add_argument("--strategy", default="auto", choices=STRATEGIES,
                    help="large-image strategy (auto: each method at its working resolution)")
+    p.add_argument("--detail", action=argparse.BooleanOptionalAction, default=True,
+                   help="add the photo's fine detail to fills made at a lower resolution and upscaled")
     p.add_argument("--weights", default=None, help="GAN weights: a save_pretrained folder or Hub repo id")
     p.add_argument("--gan-max-side", type=int, default=None,
                    help="GAN only: fill at most this many px (default: 1.5x the crop in the weights' training.json)")
@@ -184,8 +187,9 @@ def main(argv=None):
     images = [center_square(load_rgb(f), args.size) for f in files]
 
     out = evaluate(images, methods, difficulties, args.size, args.seed, args.weights,
-                   Path(args.grid_dir) if args.grid_dir else None, args.strategy, args.gan_max_side)
-    out.update({"images": str(args.images), "n_images": len(images), "size": args.size, "seed": args.seed, "strategy": args.strategy,
+                   Path(args.grid_dir) if args.grid_dir else None, args.strategy, args.gan_max_side, args.detail)
+    out.update({"images": str(args.images), "n_images": len(images), "size": args.size, "seed": args.seed,
+                "strategy": args.strategy, "detail": args.detail,
                 "weights": args.weights, "gan_max_side": args.gan_max_side, "device": platform.processor() or platform.machine(),
                 "torch_threads": torch.get_num_threads(), "command": "python -m ganpaint.evaluate " + " ".join(sys.argv[1:] if argv is None else argv)})
     if earlier:

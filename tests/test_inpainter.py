@@ -2,6 +2,7 @@ import io
 import json
 import shutil
 
+import cv2
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -241,3 +242,53 @@ def test_onnx_fast_path_matches_the_plain_path(tiny_weights):
         a, b = np.asarray(plain(img, mask)).astype(int), np.asarray(fast(img, mask)).astype(int)
         assert np.abs(a - b).max() <= 1  # float rounding may move a value by one level
 
+
+
+def _textured_scene(size=512):
+    """Sky over a field of fine stripes: a fill made at a quarter of the size loses the stripes."""
+    y, x = np.mgrid[:size, :size].astype(np.float32)
+    field = 110 + 40 * np.sin(2 * np.pi * (x + 0.5 * y) / 5)
+    sky = 170 + 40 * y / size
+    img = np.where(y[..., None] < size / 3, np.stack([sky * 0.8, sky * 0.9, sky], -1),
+                   np.stack([field * 0.5, field, field * 0.4], -1))
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def _high_freq(img, region):
+    g = img.astype(np.float32).mean(2)
+    return np.abs(g - cv2.GaussianBlur(g, (0, 0), 2))[region].mean()
+
+
+def test_detail_gives_an_upscaled_fill_the_photos_texture_back():
+    img = _textured_scene()
+    hole = np.zeros(img.shape[:2], bool)
+    hole[260:420, 150:350] = True  # inside the striped field
+    telea = get_inpainter("telea")
+    telea.max_side = 128  # fill at a quarter of the size, then upscale
+    plain = np.asarray(telea(img, hole.astype(np.uint8) * 255, strategy="resize", detail=False))
+    detailed = np.asarray(telea(img, hole.astype(np.uint8) * 255, strategy="resize"))
+    truth = _high_freq(img, hole)
+    assert _high_freq(plain, hole) < 0.3 * truth  # the upscaled fill is smooth
+    assert 0.6 * truth < _high_freq(detailed, hole) < 1.4 * truth
+    assert np.array_equal(detailed[~hole], img[~hole])
+
+
+def test_detail_never_reads_the_pixels_under_the_hole():
+    from ganpaint.inpainters.detail import add_detail
+
+    img = _textured_scene(256)
+    hole = np.zeros(img.shape[:2], bool)
+    hole[100:180, 60:200] = True
+    coarse = cv2.resize(cv2.resize(img, (64, 64), interpolation=cv2.INTER_AREA), (256, 256), interpolation=cv2.INTER_CUBIC)
+    a, b = img.copy(), img.copy()
+    a[hole], b[hole] = 0, 255
+    out_a, out_b = add_detail(a, hole, coarse, 0.25), add_detail(b, hole, coarse, 0.25)
+    assert np.array_equal(out_a, out_b) and not np.array_equal(out_a[hole], coarse[hole])
+
+
+def test_detail_changes_nothing_when_the_fill_is_not_upscaled():
+    img = _textured_scene(128)
+    mask = np.zeros(img.shape[:2], np.uint8)
+    mask[40:90, 30:100] = 255
+    telea = get_inpainter("telea")
+    assert np.array_equal(np.asarray(telea(img, mask)), np.asarray(telea(img, mask, detail=False)))

@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image
 
 from ..inputs import InpaintError, check_mask, from_rgb8, normalize_mode, open_image, open_mask, to_rgb8
+from .detail import add_detail
 
 STRATEGIES = ("auto", "full", "crop", "resize")
 
@@ -28,6 +29,7 @@ class Inpainter:
       * ``crop``: run on a box around each masked region with ``crop_margin`` px of context;
         a box larger than ``max_side`` is downscaled, filled, and the fill upscaled.
       * ``resize``: downscale the whole image to ``max_side``, fill, upscale the fill.
+    An upscaled fill gets the photo's own fine detail back (``detail=True``, see ``detail.py``).
       * ``auto``: ``full`` up to ``max_side``, ``crop`` above it.
     Only masked pixels are ever written; everything else is the input's own bytes.
     """
@@ -55,12 +57,13 @@ class Inpainter:
         """
         raise NotImplementedError
 
-    def __call__(self, image, mask, strategy: str = "auto", grow: int = 0, feather: int = 0,
+    def __call__(self, image, mask, strategy: str = "auto", grow: int = 0, feather: int = 0, detail: bool = True,
                  progress: Callable[[float, str], None] | None = None, **options) -> Image.Image:
         """Fill the white part of ``mask``.
 
         ``grow`` dilates the mask by that many pixels first (covers halos around a removed object);
         ``feather`` blends the fill into the original over that many pixels *inside* the mask.
+        ``detail`` adds the photo's fine texture to a fill made at a lower resolution and upscaled.
         """
         # 1. Check inputs
         if strategy not in STRATEGIES:
@@ -88,9 +91,9 @@ class Inpainter:
                 if progress and len(boxes) > 1:
                     progress(i / len(boxes), f"region {i + 1}/{len(boxes)}")
                 sub = hole[y0:y1, x0:x1]
-                fill[y0:y1, x0:x1][sub] = self._fit(rgb[y0:y1, x0:x1], sub, options)[sub]
+                fill[y0:y1, x0:x1][sub] = self._fit(rgb[y0:y1, x0:x1], sub, options, detail)[sub]
         else:
-            fill = self._fit(rgb, hole, options) if strategy == "resize" else self._padded(rgb, hole, options)
+            fill = self._fit(rgb, hole, options, detail) if strategy == "resize" else self._padded(rgb, hole, options)
         if feather:
             # Weight rises from the mask's edge to 1 at ``feather`` px inside; it is 0 outside the mask.
             inside = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
@@ -115,8 +118,8 @@ class Inpainter:
         result = self(image, mask, **kwargs)
         return result, (time.perf_counter() - t) * 1000
 
-    def _fit(self, rgb: np.ndarray, hole: np.ndarray, options) -> np.ndarray:
-        """Fill at most ``max_side`` pixels on the long side: downscale, fill, upscale."""
+    def _fit(self, rgb: np.ndarray, hole: np.ndarray, options, detail: bool = True) -> np.ndarray:
+        """Fill at most ``max_side`` pixels on the long side: downscale, fill, upscale (and add detail)."""
         h, w = hole.shape
         scale = self.max_side / max(h, w)
         if scale >= 1:
@@ -126,7 +129,8 @@ class Inpainter:
         # Area-resize then any coverage: thin strokes must not vanish when downscaled.
         small_hole = cv2.resize(hole.astype(np.float32), (sw, sh), interpolation=cv2.INTER_AREA) > 0
         filled = self._padded(small, small_hole, options)
-        return cv2.resize(filled, (w, h), interpolation=cv2.INTER_CUBIC)
+        coarse = cv2.resize(filled, (w, h), interpolation=cv2.INTER_CUBIC)
+        return add_detail(rgb, hole, coarse, scale) if detail else coarse
 
     def _padded(self, rgb: np.ndarray, hole: np.ndarray, options) -> np.ndarray:
         """Pad to ``pad_multiple`` (padding counts as known), run ``forward``, crop."""
