@@ -147,3 +147,20 @@ def test_evaluate_gan_max_side_reaches_the_inpainter(tiny_weights):
     assert make_inpainter("gan", str(tiny_weights), 384).max_side == 384
     assert make_inpainter("gan", str(tiny_weights)).max_side == 256  # no training.json: at least 256
     assert make_inpainter("telea", None, 384).max_side == 4096       # OpenCV keeps its own
+
+
+def test_cli_detail_flag_reaches_the_inpainter(tiny_weights, tmp_path):
+    from ganpaint.inpainters.gan import GANInpainter
+
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 256, (400, 600, 3), dtype=np.uint8)  # above the tiny GAN's 256 px: the fill is upscaled
+    mask = np.zeros((400, 600), np.uint8)
+    mask[100:300, 150:450] = 255
+    Image.fromarray(img).save(tmp_path / "p.png")
+    Image.fromarray(mask).save(tmp_path / "m.png")
+    for flag in ("--detail", "--no-detail"):
+        cli(["inpaint", "--image", str(tmp_path / "p.png"), "--mask", str(tmp_path / "m.png"), "--out",
+             str(tmp_path / flag), "--weights", str(tiny_weights), flag])
+    with_detail, without = (np.asarray(Image.open(tmp_path / f / "p.png")) for f in ("--detail", "--no-detail"))
+    assert not np.array_equal(with_detail, without)
+    assert np.array_equal(without, np.asarray(GANInpainter(str(tiny_weights))(img, mask, detail=False)))
