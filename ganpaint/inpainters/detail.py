@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import torch
 
 # Measured on train/ photos at 1024² (12 photos, medium + hard, GAN filling at 384 px): 16 px cells of the
 # fill's resolution beat 4, 8, 24 and 32; the single best match beat a softmax blend (it averages texture
@@ -28,44 +29,45 @@ def add_detail(rgb: np.ndarray, hole: np.ndarray, coarse: np.ndarray, scale: flo
     c = max(2, round(CELL / scale))
     gh, gw = -(-h // c), -(-w // c)
     pad = ((0, gh * c - h), (0, gw * c - w))
-    low = np.pad(coarse, pad + ((0, 0),), mode="edge")
-    target = cells(np.pad(hole, pad, constant_values=False)[..., None], c).any(1)
+    target = np.flatnonzero(cells(np.pad(hole, pad, constant_values=False), c).any((2, 3)))
     # A source must be wholly known and inside the photo: padding would give it a made-up residual.
-    source = np.flatnonzero(~cells(np.pad(hole, pad, constant_values=True)[..., None], c).any(1))
-    if not target.any() or not source.size:
+    source = np.flatnonzero(~cells(np.pad(hole, pad, constant_values=True), c).any((2, 3)))
+    if not target.size or not source.size:
         return coarse
+    out = np.pad(coarse, pad + ((0, 0),), mode="edge")  # the low-pass picture, then the result
 
     # Features: the low-pass picture over each cell and its 8 neighbours, SAMPLES² points per cell.
     k = SAMPLES
-    small = cv2.resize(low, (gw * k, gh * k), interpolation=cv2.INTER_AREA).astype(np.float32)
+    small = cv2.resize(out, (gw * k, gh * k), interpolation=cv2.INTER_AREA).astype(np.float32)
     small = np.pad(small, ((k, k), (k, k), (0, 0)), mode="edge")
     feats = np.concatenate([small[dy:dy + gh * k, dx:dx + gw * k] for dy in (0, k, 2 * k) for dx in (0, k, 2 * k)], 2)
-    feats = cells(feats, k)
+    feats = cells(feats, k).reshape(gh * gw, -1)
     feats -= feats.mean(0)
     feats /= np.linalg.norm(feats, axis=1, keepdims=True) + 1e-6
-    best = source[np.argmax(feats[target] @ feats[source].T, axis=1)]
+    # torch, not numpy: numpy's BLAS threads spin after the product and slow the next model call on a small CPU.
+    sim = torch.from_numpy(feats[target]) @ torch.from_numpy(feats[source]).T
+    best = source[sim.argmax(1).numpy()]
 
-    # Residuals only where needed (large photos: most cells are neither a target nor a chosen source).
-    photo, low_cells = cells(np.pad(rgb, pad + ((0, 0),), mode="edge"), c), cells(low, c)
+    # Cell views, no copies: on large photos most cells are neither a target nor a chosen source.
+    photo, low = cells(np.pad(rgb, pad + ((0, 0),), mode="edge"), c), cells(out, c)
 
-    def residual(rows):
-        return photo[rows].astype(np.float32) - low_cells[rows]
+    def residual(rows):  # int16 in place: large photos move tens of MB here
+        at = np.divmod(rows, gw)
+        r = photo[at].astype(np.int16)
+        r -= low[at]
+        return r
 
     sample = source[np.linspace(0, source.size - 1, min(source.size, 64)).astype(int)]
-    tau = float(np.percentile(np.abs(residual(sample)).ravel()[::7], CLIP_PERCENTILE))  # a float keeps float32 math
-    fill = np.clip(residual(best), -tau, tau)
-    fill += low_cells[target]
-    fill += 0.5  # rounds; separate, or uint8 + 0.5 would make a float64 copy
-    out = low_cells.copy()
-    out[target] = np.clip(fill, 0, 255).astype(np.uint8)
-    return uncells(out, gh, gw, c)[:h, :w]
+    tau = int(np.percentile(np.abs(residual(sample)).ravel()[::7], CLIP_PERCENTILE))
+    fill = residual(best)
+    np.clip(fill, -tau, tau, out=fill)
+    at = np.divmod(target, gw)
+    fill += low[at]
+    np.clip(fill, 0, 255, out=fill)
+    low[at] = fill  # writes through the view into ``out``
+    return out[:h, :w]
 
 
 def cells(a: np.ndarray, c: int) -> np.ndarray:
-    """(gh*c, gw*c, ch) -> (gh*gw, c*c*ch): one row per c x c cell."""
-    gh, gw, ch = a.shape[0] // c, a.shape[1] // c, a.shape[2]
-    return a.reshape(gh, c, gw, c, ch).transpose(0, 2, 1, 3, 4).reshape(gh * gw, c * c * ch)
-
-
-def uncells(rows: np.ndarray, gh: int, gw: int, c: int) -> np.ndarray:
-    return rows.reshape(gh, gw, c, c, -1).transpose(0, 2, 1, 3, 4).reshape(gh * c, gw * c, -1)
+    """A view of (gh*c, gw*c, ...) as (gh, gw, c, c, ...): cell (i, j) is ``[i, j]``."""
+    return a.reshape(a.shape[0] // c, c, a.shape[1] // c, c, *a.shape[2:]).swapaxes(1, 2)
