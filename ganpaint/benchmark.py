@@ -80,7 +80,8 @@ def build(method: str, device: str, steps: int, gan_variant: str):
     return inp, "", folder_mb(getattr(inp, "weights_path", "") or "")
 
 
-def worker(method: str, size: int, repeats: int, device: str, steps: int, gan_variant: str, strategy: str = "auto") -> dict:
+def worker(method: str, size: int, repeats: int, device: str, steps: int, gan_variant: str, strategy: str = "auto",
+           detail: bool = True) -> dict:
     """One measurement, in this process; ``steps`` is the denoising steps of the diffusion methods."""
     import torch
 
@@ -92,17 +93,18 @@ def worker(method: str, size: int, repeats: int, device: str, steps: int, gan_va
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
-    inp(image, mask, strategy=strategy)  # warm-up
+    inp(image, mask, strategy=strategy, detail=detail)  # warm-up
     sync()
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
-        inp(image, mask, strategy=strategy)
+        inp(image, mask, strategy=strategy, detail=detail)
         sync()
         times.append((time.perf_counter() - t) * 1000)
     row = {"method": method, "size": size, "device": device, "ms": statistics.median(times), "repeats": repeats,
            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "parameters": inp.parameters,
-           "weights_mb": round(weights_mb, 2), "note": note, "strategy": strategy,
+           "weights_mb": round(weights_mb, 2), "note": note + ("" if detail else ", no detail"), "strategy": strategy,
+           "detail": detail,
            # the side the model fills at: with auto, a larger region is downscaled to the method's max_side
            "fills_at": size if strategy == "full" or size <= inp.max_side else inp.max_side}
     if device == "cuda":
@@ -189,7 +191,8 @@ def run_isolated(method, size, args, device) -> dict:
     repeats = {"sd": args.sd_repeats, "diffusion": args.diffusion_repeats}.get(method, args.repeats)
     steps = {"sd": args.sd_steps, "diffusion": args.diffusion_steps}.get(method, 0)
     cmd = [sys.executable, "-m", "ganpaint.benchmark", "--worker", f"{method}:{size}:{device}:{steps}",
-           "--repeats", str(repeats), "--gan-variant", args.gan_variant, "--strategy", args.strategy]
+           "--repeats", str(repeats), "--gan-variant", args.gan_variant, "--strategy", args.strategy,
+           "--detail" if args.detail else "--no-detail"]
     env = dict(os.environ)
     if args.threads:
         env["OMP_NUM_THREADS"] = str(args.threads)
@@ -236,6 +239,8 @@ def main(argv=None):
     p.add_argument("--gan-variant", default="torch", choices=["torch", "onnx"], help="GAN runtime")
     p.add_argument("--strategy", default="auto", choices=STRATEGIES,
                    help="large-image strategy; auto fills each method at its working resolution, as users get it")
+    p.add_argument("--detail", action=argparse.BooleanOptionalAction, default=True,
+                   help="add the photo's fine detail to fills made at a lower resolution and upscaled")
     p.add_argument("--devices", default="auto", help="cpu, cuda, or auto (cpu, plus cuda when present)")
     p.add_argument("--training", action=argparse.BooleanOptionalAction, default=True,
                    help="on CUDA, also measure GAN training throughput")
@@ -260,7 +265,8 @@ def main(argv=None):
 
     if args.worker:
         method, size, device, steps = args.worker.split(":")
-        print(json.dumps(worker(method, int(size), args.repeats, device, int(steps), args.gan_variant, args.strategy)))
+        print(json.dumps(worker(method, int(size), args.repeats, device, int(steps), args.gan_variant, args.strategy,
+                                args.detail)))
         return None
 
     import torch

@@ -81,7 +81,8 @@ def evaluate(images: list[np.ndarray], methods: list[str], difficulties: list[st
         masks = eval_masks(len(images), size, difficulty, seed)
         outputs = {}
         for name, inpainter in inpainters.items():
-            inpainter(images[0], masks[0] * 255, strategy=strategy, detail=detail)  # warm-up: first-call costs stay out of the timing
+            # Warm-up: first-call costs stay out of the timing.
+            inpainter(images[0], masks[0] * 255, strategy=strategy, detail=detail)
             rows, times, outputs[name] = [], [], []
             for truth, mask in tqdm(list(zip(images, masks)), desc=f"{name} {difficulty}", leave=False):
                 result, ms = inpainter.timed(Image.fromarray(truth), Image.fromarray(mask * 255), strategy=strategy,

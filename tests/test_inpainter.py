@@ -243,7 +243,6 @@ def test_onnx_fast_path_matches_the_plain_path(tiny_weights):
         assert np.abs(a - b).max() <= 1  # float rounding may move a value by one level
 
 
-
 def _textured_scene(size=512):
     """Sky over a field of fine stripes: a fill made at a quarter of the size loses the stripes."""
     y, x = np.mgrid[:size, :size].astype(np.float32)

@@ -29,8 +29,8 @@ class Inpainter:
       * ``crop``: run on a box around each masked region with ``crop_margin`` px of context;
         a box larger than ``max_side`` is downscaled, filled, and the fill upscaled.
       * ``resize``: downscale the whole image to ``max_side``, fill, upscale the fill.
-    An upscaled fill gets the photo's own fine detail back (``detail=True``, see ``detail.py``).
       * ``auto``: ``full`` up to ``max_side``, ``crop`` above it.
+    An upscaled fill gets the photo's own fine detail back (``detail=True``, see ``detail.py``).
     Only masked pixels are ever written; everything else is the input's own bytes.
     """
 
