@@ -1,10 +1,12 @@
 """Measure inpainting methods on the same photos and masks.
 
-    python -m ganpaint.evaluate --images ../shared/data/scenery/val --methods gan,telea,ns \
-        --difficulty easy,medium,hard --size 256 --seed 0 --json results.json
+    python -m ganpaint.evaluate --images ../shared/data/scenery/val_xsrc --methods gan,patchmatch,telea,ns \
+        --task inpaint,outpaint,bridge,bridge_diag --difficulty medium,hard --size 256 --seed 0 --json results.json
 
-Each photo is centre-cropped to a square of ``--size``; each difficulty gets a
-seeded mask per photo, so every method sees exactly the same holes.
+Each photo is centre-cropped to a square of ``--size``, so the truth behind every hole is known. Tasks:
+``inpaint`` (a seeded free-form mask per photo and ``--difficulty``), ``outpaint`` (left and right quarters
+missing), ``bridge`` (a vertical band of 30 % of the width missing between two kept sides) and ``bridge_diag``
+(top-right and bottom-left quadrants missing, the GAN Paint layout). Every method sees exactly the same holes.
 """
 
 from __future__ import annotations
@@ -26,15 +28,46 @@ from .data import center_square, list_images, load_rgb
 from .inputs import InpaintError, open_mask
 from .inpainters import METHODS, get_inpainter, method_class
 from .inpainters.base import STRATEGIES
-from .masks import DIFFICULTY, difficulty_mask
+from .masks import DIFFICULTY, bridge_layout, difficulty_mask, outpaint_border
 from .metrics import lpips, psnr, ssim
 
-FIELDS = ("method", "difficulty", "n", "psnr", "ssim", "lpips", "l1_hole", "accuracy", "ms_per_image")
+FIELDS = ("method", "task", "difficulty", "n", "psnr", "ssim", "lpips", "l1_hole", "accuracy", "ms_per_image")
+
+
+TASKS = ("inpaint", "outpaint", "bridge", "bridge_diag")
+NO_DIFFICULTY = "-"  # the difficulty field of a task with one fixed layout
 
 
 def eval_masks(n_images: int, size: int, difficulty: str, seed: int) -> list[np.ndarray]:
     k = list(DIFFICULTY).index(difficulty)
     return [difficulty_mask(size, size, difficulty, np.random.default_rng([seed, i, k])) for i in range(n_images)]
+
+
+def task_mask(task: str, size: int) -> np.ndarray:
+    """The fixed layout of a task other than ``inpaint`` on a ``size``-square photo."""
+    if task == "outpaint":
+        return outpaint_border(size, size, left=size // 4, right=size // 4)
+    if task == "bridge":
+        return bridge_layout(size, size, "horizontal", gap=0.3)
+    if task == "bridge_diag":
+        return bridge_layout(size, size, "diagonal")
+    raise ValueError(f"unknown task {task!r}; use one of {TASKS}")
+
+
+def cases(tasks: list[str], difficulties: list[str], n_images: int, size: int, seed: int):
+    """(task, difficulty, masks) for each row group: one per difficulty for ``inpaint``, one per other task."""
+    for task in tasks:
+        if task == "inpaint":
+            for difficulty in difficulties:
+                yield task, difficulty, eval_masks(n_images, size, difficulty, seed)
+        else:
+            yield task, NO_DIFFICULTY, [task_mask(task, size)] * n_images
+
+
+def row_order(r: dict) -> tuple[int, int]:
+    """Rows sort by task, then difficulty (an earlier file without ``task`` holds inpaint rows)."""
+    d = r["difficulty"]
+    return TASKS.index(r.get("task", "inpaint")), list(DIFFICULTY).index(d) if d in DIFFICULTY else -1
 
 
 def image_metrics(result: np.ndarray, truth: np.ndarray, hole: np.ndarray) -> dict:
@@ -61,7 +94,7 @@ def make_inpainter(name: str, weights: str | None, max_side: int | None = None):
 
 def evaluate(images: list[np.ndarray], methods: list[str], difficulties: list[str], size: int, seed: int,
              weights: str | None = None, grid_dir: Path | None = None, strategy: str = "auto",
-             gan_max_side: int | None = None, detail: bool = True) -> dict:
+             gan_max_side: int | None = None, detail: bool = True, tasks: tuple[str, ...] = ("inpaint",)) -> dict:
     """Each method as a user gets it: ``auto`` lets it fill at its own working resolution."""
     results, unavailable = [], []
     inpainters = {}
@@ -77,26 +110,26 @@ def evaluate(images: list[np.ndarray], methods: list[str], difficulties: list[st
             inpainters[name] = inpainter
         except Exception as e:  # e.g. weights that cannot be downloaded offline
             unavailable.append({"method": name, "reason": str(e).splitlines()[0]})
-    for difficulty in difficulties:
-        masks = eval_masks(len(images), size, difficulty, seed)
+    for task, difficulty, masks in cases(list(tasks), difficulties, len(images), size, seed):
         outputs = {}
         for name, inpainter in inpainters.items():
             # Warm-up: first-call costs stay out of the timing.
             inpainter(images[0], masks[0] * 255, strategy=strategy, detail=detail)
             rows, times, outputs[name] = [], [], []
-            for truth, mask in tqdm(list(zip(images, masks)), desc=f"{name} {difficulty}", leave=False):
+            label = task if difficulty == NO_DIFFICULTY else f"{task} {difficulty}"
+            for truth, mask in tqdm(list(zip(images, masks)), desc=f"{name} {label}", leave=False):
                 result, ms = inpainter.timed(Image.fromarray(truth), Image.fromarray(mask * 255), strategy=strategy,
                                              detail=detail)
                 result = np.asarray(result)
                 outputs[name].append(result)
                 rows.append(image_metrics(result, truth, mask.astype(bool)))
                 times.append(ms)
-            summary = {"method": name, "difficulty": difficulty, "n": len(rows)}
+            summary = {"method": name, "difficulty": difficulty, "n": len(rows), "task": task}
             summary.update({k: float(np.mean([r[k] for r in rows])) for k in rows[0]})
             summary["ms_per_image"] = statistics.median(times)
             results.append(summary)
         if grid_dir is not None and outputs:
-            save_grid(grid_dir / f"grid_{difficulty}.jpg", images, masks, outputs)
+            save_grid(grid_dir / f"grid_{difficulty if task == 'inpaint' else task}.jpg", images, masks, outputs)
     return {"results": results, "unavailable": unavailable}
 
 
@@ -144,10 +177,10 @@ def save_grid(path: Path, images, masks, outputs: dict, rows: int = 4):
 
 
 def markdown_table(results: list[dict]) -> str:
-    lines = ["| method | difficulty | n | PSNR ↑ | SSIM ↑ | LPIPS ↓ | L1 hole ↓ | accuracy ↑ | ms/image |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| method | task | difficulty | n | PSNR ↑ | SSIM ↑ | LPIPS ↓ | L1 hole ↓ | accuracy ↑ | ms/image |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
-        lines.append(f"| {r['method']} | {r['difficulty']} | {r['n']} | {r['psnr']:.2f} | {r['ssim']:.4f} | "
+        lines.append(f"| {r['method']} | {r.get('task', 'inpaint')} | {r['difficulty']} | {r['n']} | {r['psnr']:.2f} | {r['ssim']:.4f} | "
                      f"{r['lpips']:.4f} | {r['l1_hole']:.4f} | {r['accuracy']:.4f} | {r['ms_per_image']:.1f} |")
     return "\n".join(lines)
 
@@ -156,7 +189,9 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m ganpaint.evaluate", description=__doc__.split("\n\n")[0])
     p.add_argument("--images", required=True, help="folder of photos (recursive)")
     p.add_argument("--methods", default="gan,telea,ns", help=f"comma-separated, from {','.join(METHODS)}")
-    p.add_argument("--difficulty", default="easy,medium,hard", help=f"comma-separated, from {','.join(DIFFICULTY)}")
+    p.add_argument("--task", default="inpaint", help=f"comma-separated, from {','.join(TASKS)}")
+    p.add_argument("--difficulty", default="easy,medium,hard",
+                   help=f"comma-separated, from {','.join(DIFFICULTY)} (for the inpaint task)")
     p.add_argument("--size", type=int, default=256)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, default=0, help="use only the first N photos (0 = all)")
@@ -178,6 +213,10 @@ def main(argv=None):
 
     methods = [m for m in args.methods.split(",") if m]
     difficulties = [d for d in args.difficulty.split(",") if d]
+    tasks = [t for t in args.task.split(",") if t]
+    for t in tasks:
+        if t not in TASKS:
+            p.error(f"unknown task {t!r}; choose from {', '.join(TASKS)}")
     for m in methods:
         if m not in METHODS:
             p.error(f"unknown method {m!r}; choose from {', '.join(METHODS)}")
@@ -188,8 +227,8 @@ def main(argv=None):
     images = [center_square(load_rgb(f), args.size) for f in files]
 
     out = evaluate(images, methods, difficulties, args.size, args.seed, args.weights,
-                   Path(args.grid_dir) if args.grid_dir else None, args.strategy, args.gan_max_side, args.detail)
-    out.update({"images": str(args.images), "n_images": len(images), "size": args.size, "seed": args.seed,
+                   Path(args.grid_dir) if args.grid_dir else None, args.strategy, args.gan_max_side, args.detail, tasks)
+    out.update({"images": str(args.images), "n_images": len(images), "size": args.size, "seed": args.seed, "tasks": tasks,
                 "strategy": args.strategy, "detail": args.detail,
                 "weights": args.weights, "gan_max_side": args.gan_max_side, "device": platform.processor() or platform.machine(),
                 "torch_threads": torch.get_num_threads(), "command": "python -m ganpaint.evaluate " + " ".join(sys.argv[1:] if argv is None else argv)})
@@ -197,8 +236,7 @@ def main(argv=None):
         kept, merged_from = earlier_rows(earlier, methods, args.merge)
         # the earlier table's row order, so a re-measured method stays where it was
         order = list(dict.fromkeys([r["method"] for r in earlier["results"]] + methods))
-        out["results"] = sorted(out["results"] + kept,
-                                key=lambda r: (list(DIFFICULTY).index(r["difficulty"]), order.index(r["method"])))
+        out["results"] = sorted(out["results"] + kept, key=lambda r: (*row_order(r), order.index(r["method"])))
         out["unavailable"] += [u for u in earlier.get("unavailable", []) if u["method"] not in methods]
         if merged_from:
             out["merged_from"] = merged_from

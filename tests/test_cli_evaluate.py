@@ -19,7 +19,7 @@ def test_evaluate_on_four_photos_writes_every_field(photos, tiny_weights, tmp_pa
            "--weights", str(tiny_weights), "--grid-dir", str(tmp_path / "grids")]
     run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
-    assert "| gan | easy | 4 |" in run.stdout
+    assert "| gan | inpaint | easy | 4 |" in run.stdout
     results = json.loads(out.read_text())["results"]
     assert {(r["method"], r["difficulty"]) for r in results} == {(m, d) for m in ("gan", "telea", "ns") for d in ("easy", "hard")}
     for r in results:
@@ -28,6 +28,24 @@ def test_evaluate_on_four_photos_writes_every_field(photos, tiny_weights, tmp_pa
         assert 0 <= r["l1_hole"] <= 1 and 0 < r["accuracy"] <= 1 and r["ms_per_image"] > 0
         assert r["accuracy"] >= 1 - r["l1_hole"]  # the hole is where all the error is
     assert (tmp_path / "grids" / "grid_hard.jpg").exists()
+
+
+def test_evaluate_tasks_have_their_layouts_and_a_task_field(photos, tiny_weights, tmp_path):
+    from ganpaint.evaluate import main as evaluate, task_mask
+
+    out = evaluate(["--images", str(photos), "--methods", "gan,telea", "--weights", str(tiny_weights), "--size", "64",
+                    "--task", "inpaint,outpaint,bridge,bridge_diag", "--difficulty", "medium",
+                    "--grid-dir", str(tmp_path / "grids")])
+    assert [(r["task"], r["difficulty"]) for r in out["results"]] == [
+        (t, d) for t, d in [("inpaint", "medium"), ("outpaint", "-"), ("bridge", "-"), ("bridge_diag", "-")] for _ in "gt"]
+    assert {p.name for p in (tmp_path / "grids").glob("*.jpg")} == {
+        "grid_medium.jpg", "grid_outpaint.jpg", "grid_bridge.jpg", "grid_bridge_diag.jpg"}
+    outpaint, bridge, diag = (task_mask(t, 64) for t in ("outpaint", "bridge", "bridge_diag"))
+    assert outpaint[:, :16].all() and outpaint[:, 48:].all() and not outpaint[:, 16:48].any()
+    assert abs(bridge.mean() - 0.3) < 0.02 and bridge[:, 32].all() and not bridge[:, :20].any()
+    assert diag[:32, 32:].all() and diag[32:, :32].all() and not diag[:32, :32].any() and not diag[32:, 32:].any()
+    with pytest.raises(SystemExit):
+        evaluate(["--images", str(photos), "--task", "inpaint,sideways", "--size", "64"])
 
 
 def test_cli_inpaint_folder_pairs_masks_by_name(photos, tiny_weights, tmp_path):

@@ -5,6 +5,7 @@ import shutil
 import cv2
 import numpy as np
 import pytest
+import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -272,17 +273,46 @@ def test_detail_gives_an_upscaled_fill_the_photos_texture_back():
     assert np.array_equal(detailed[~hole], img[~hole])
 
 
-def test_detail_never_reads_the_pixels_under_the_hole():
-    from ganpaint.inpainters.detail import add_detail
+def test_texture_never_reads_the_pixels_under_the_hole_and_is_reproducible():
+    from ganpaint.inpainters.texture import add_texture
 
     img = _textured_scene(256)
     hole = np.zeros(img.shape[:2], bool)
     hole[100:180, 60:200] = True
-    coarse = cv2.resize(cv2.resize(img, (64, 64), interpolation=cv2.INTER_AREA), (256, 256), interpolation=cv2.INTER_CUBIC)
+    guide = cv2.resize(cv2.resize(img, (64, 64), interpolation=cv2.INTER_AREA), (256, 256), interpolation=cv2.INTER_CUBIC)
     a, b = img.copy(), img.copy()
     a[hole], b[hole] = 0, 255
-    out_a, out_b = add_detail(a, hole, coarse, 0.25), add_detail(b, hole, coarse, 0.25)
-    assert np.array_equal(out_a, out_b) and not np.array_equal(out_a[hole], coarse[hole])
+    out_a, out_b = add_texture(a, hole, guide), add_texture(b, hole, guide)
+    assert np.array_equal(out_a, out_b) and not np.array_equal(out_a[hole], guide[hole])
+    assert np.array_equal(out_a[~hole], guide[~hole])  # only the hole is touched
+    assert not np.array_equal(add_texture(a, hole, guide, seed=1), out_a)  # the seed is what varies it
+
+
+def test_gan_fill_gets_the_photos_texture_and_detail_false_is_the_bare_network(gan):
+    img = _textured_scene(256)
+    mask = np.zeros(img.shape[:2], np.uint8)
+    mask[120:220, 60:200] = 255  # inside the striped field
+    hole = mask > 0
+    bare = np.asarray(gan(img, mask, detail=False))
+    x = torch.from_numpy(img).permute(2, 0, 1)[None].float() / 127.5 - 1
+    net = ((gan.generator(x, torch.from_numpy(hole)[None, None].float()) + 1) * 127.5).round().clamp(0, 255)
+    assert np.abs(bare.astype(int) - net[0].permute(1, 2, 0).detach().numpy().astype(int)).max() <= 1
+    textured = np.asarray(gan(img, mask))
+    assert np.array_equal(textured, np.asarray(gan(img, mask)))  # seeded: the same fill every time
+    assert np.array_equal(textured[~hole], img[~hole])
+    truth = _high_freq(img, hole)
+    assert 0.6 * truth < _high_freq(textured, hole) < 1.4 * truth  # the stripes come back, whatever the network
+
+
+def test_patchmatch_fills_from_the_photo_and_keeps_the_rest():
+    pm = get_inpainter("patchmatch")
+    img = _textured_scene(128)
+    mask = np.zeros(img.shape[:2], np.uint8)
+    mask[70:110, 30:90] = 255
+    out = np.asarray(pm(img, mask))
+    assert np.array_equal(out[mask == 0], img[mask == 0])
+    assert np.array_equal(out, np.asarray(pm(img, mask)))  # seeded
+    assert np.abs(out.astype(int) - img.astype(int))[mask > 0].mean() < 25  # a periodic texture is continued
 
 
 def test_detail_changes_nothing_when_the_fill_is_not_upscaled():

@@ -9,6 +9,7 @@ from .base import STRATEGIES, Inpainter
 # name -> "module:class", imported only when used (heavy libraries load on demand).
 METHODS = {
     "gan": "ganpaint.inpainters.gan:GANInpainter",
+    "patchmatch": "ganpaint.inpainters.patchmatch:PatchMatchInpainter",
     "telea": "ganpaint.inpainters.opencv:TeleaInpainter",
     "ns": "ganpaint.inpainters.opencv:NavierStokesInpainter",
     "diffusion": "ganpaint.inpainters.diffusion:DiffusionInpainter",

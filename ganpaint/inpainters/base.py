@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from ..inputs import InpaintError, check_mask, from_rgb8, normalize_mode, open_image, open_mask, to_rgb8
-from .detail import add_detail
+from .texture import add_texture
 
 STRATEGIES = ("auto", "full", "crop", "resize")
 
@@ -30,8 +30,9 @@ class Inpainter:
         a box larger than ``max_side`` is downscaled, filled, and the fill upscaled.
       * ``resize``: downscale the whole image to ``max_side``, fill, upscale the fill.
       * ``auto``: ``full`` up to ``max_side``, ``crop`` above it.
-    An upscaled fill gets the photo's own fine detail back (``detail=True``, see ``detail.py``).
-    Only masked pixels are ever written; everything else is the input's own bytes.
+    With ``detail=True`` the fill of a method that declares ``texture = True`` (the GAN), and any fill made at a
+    lower resolution and upscaled, is the structure of the fill with texture taken from the photo's known pixels
+    (``texture.py``). Only masked pixels are ever written; everything else is the input's own bytes.
     """
 
     name = "base"
@@ -39,6 +40,7 @@ class Inpainter:
     pad_multiple = 8
     max_side = 1024
     crop_margin = 128
+    texture = False  # the fill is a smooth prediction: give it the photo's texture (``detail``)
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
@@ -63,7 +65,8 @@ class Inpainter:
 
         ``grow`` dilates the mask by that many pixels first (covers halos around a removed object);
         ``feather`` blends the fill into the original over that many pixels *inside* the mask.
-        ``detail`` adds the photo's fine texture to a fill made at a lower resolution and upscaled.
+        ``detail`` gives the fill texture from the photo's known pixels (for a ``texture`` method, or a fill made at a
+        lower resolution and upscaled); ``detail=False`` returns the method's bare fill.
         """
         # 1. Check inputs
         if strategy not in STRATEGIES:
@@ -82,6 +85,7 @@ class Inpainter:
         if strategy == "auto":
             strategy = "full" if max(rgb.shape[:2]) <= self.max_side else "crop"
         fill = np.zeros_like(rgb)
+        upscaled = False
         options["progress"] = progress  # slow methods (diffusion) report their steps through it
         if strategy == "crop":
             # One region at a time: running several crops as one batch measured no faster on the CPU
@@ -91,9 +95,17 @@ class Inpainter:
                 if progress and len(boxes) > 1:
                     progress(i / len(boxes), f"region {i + 1}/{len(boxes)}")
                 sub = hole[y0:y1, x0:x1]
-                fill[y0:y1, x0:x1][sub] = self._fit(rgb[y0:y1, x0:x1], sub, options, detail)[sub]
+                part, up = self._fit(rgb[y0:y1, x0:x1], sub, options)
+                fill[y0:y1, x0:x1][sub] = part[sub]
+                upscaled |= up
+        elif strategy == "resize":
+            fill, upscaled = self._fit(rgb, hole, options)
         else:
-            fill = self._fit(rgb, hole, options, detail) if strategy == "resize" else self._padded(rgb, hole, options)
+            fill = self._padded(rgb, hole, options)
+        if detail and (self.texture or upscaled):
+            if progress:
+                progress(0.95, "texture")
+            fill = add_texture(rgb, hole, fill)
         if feather:
             # Weight rises from the mask's edge to 1 at ``feather`` px inside; it is 0 outside the mask.
             inside = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
@@ -118,19 +130,18 @@ class Inpainter:
         result = self(image, mask, **kwargs)
         return result, (time.perf_counter() - t) * 1000
 
-    def _fit(self, rgb: np.ndarray, hole: np.ndarray, options, detail: bool = True) -> np.ndarray:
-        """Fill at most ``max_side`` pixels on the long side: downscale, fill, upscale (and add detail)."""
+    def _fit(self, rgb: np.ndarray, hole: np.ndarray, options) -> tuple[np.ndarray, bool]:
+        """Fill at most ``max_side`` pixels on the long side: downscale, fill, upscale. Also says if it upscaled."""
         h, w = hole.shape
         scale = self.max_side / max(h, w)
         if scale >= 1:
-            return self._padded(rgb, hole, options)
+            return self._padded(rgb, hole, options), False
         sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
         small = cv2.resize(rgb, (sw, sh), interpolation=cv2.INTER_AREA)
         # Area-resize then any coverage: thin strokes must not vanish when downscaled.
         small_hole = cv2.resize(hole.astype(np.float32), (sw, sh), interpolation=cv2.INTER_AREA) > 0
         filled = self._padded(small, small_hole, options)
-        coarse = cv2.resize(filled, (w, h), interpolation=cv2.INTER_CUBIC)
-        return add_detail(rgb, hole, coarse, scale) if detail else coarse
+        return cv2.resize(filled, (w, h), interpolation=cv2.INTER_CUBIC), True
 
     def _padded(self, rgb: np.ndarray, hole: np.ndarray, options) -> np.ndarray:
         """Pad to ``pad_multiple`` (padding counts as known), run ``forward``, crop."""

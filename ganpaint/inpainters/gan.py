@@ -38,6 +38,7 @@ class GANInpainter(Inpainter):
     name = "gan"
     label = "GAN (ganpaint)"
     pad_multiple = Generator.pad_multiple
+    texture = True  # the network gives structure; texture comes from the photo (detail=False: the bare fill)
 
     def __init__(self, weights: str | None = None, device: str | None = None, generator: Generator | None = None,
                  variant: str = "torch", max_side: int | None = None):
