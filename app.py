@@ -272,7 +272,7 @@ def build() -> gr.Blocks:
                         grow = gr.Slider(0, 32, 0, step=1, label="grow mask (px)")
                         feather = gr.Slider(0, 32, 0, step=1, label="feather (px)")
                         detail = gr.Checkbox(True, label="fine detail", elem_id="inpaint_detail",
-                                             info="a fill made smaller and upscaled gets the photo's own texture back")
+                                             info="texture from the photo's own pixels on the network's fill (off: the bare network fill)")
                     inpaint_btn = gr.Button("Inpaint", variant="primary", elem_id="inpaint_button")
                 with gr.Column():
                     before_after = gr.ImageSlider(label="before / after", type="pil", elem_id="inpaint_slider",

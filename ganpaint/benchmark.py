@@ -28,7 +28,7 @@ import numpy as np
 
 from .inpainters.base import STRATEGIES
 
-DEFAULT_METHODS = "gan,telea,ns,diffusion,sd"
+DEFAULT_METHODS = "gan,patchmatch,telea,ns,diffusion,sd"
 DEFAULT_SIZES = "256,512,1024,2048"
 METHOD_ORDER = {m: i for i, m in enumerate(DEFAULT_METHODS.split(","))}
 SLOW = ("sd", "diffusion")  # dozens of network passes per image: fewer repeats, steps stated
@@ -240,7 +240,8 @@ def main(argv=None):
     p.add_argument("--strategy", default="auto", choices=STRATEGIES,
                    help="large-image strategy; auto fills each method at its working resolution, as users get it")
     p.add_argument("--detail", action=argparse.BooleanOptionalAction, default=True,
-                   help="add the photo's fine detail to fills made at a lower resolution and upscaled")
+                   help="texture from the photo's known pixels for the GAN's fill and any upscaled fill "
+                        "(--no-detail: the bare network fill)")
     p.add_argument("--devices", default="auto", help="cpu, cuda, or auto (cpu, plus cuda when present)")
     p.add_argument("--training", action=argparse.BooleanOptionalAction, default=True,
                    help="on CUDA, also measure GAN training throughput")

@@ -112,7 +112,8 @@ def main(argv=None):
         sp.add_argument("--weights", default=None, help="GAN weights folder or Hub repo id (default: weights/gan)")
         sp.add_argument("--strategy", default="auto", choices=STRATEGIES, help="large-image strategy")
         sp.add_argument("--detail", action=argparse.BooleanOptionalAction, default=True,
-                        help="add the photo's fine detail to a fill made at a lower resolution and upscaled")
+                        help="texture from the photo's known pixels for the GAN's fill and any upscaled fill "
+                             "(--no-detail: the bare network fill)")
 
     sp = sub.add_parser("inpaint", help="fill the white part of each mask")
     sp.add_argument("--image", required=True, help="an image or a folder of images")

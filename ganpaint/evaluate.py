@@ -198,7 +198,8 @@ def main(argv=None):
     p.add_argument("--strategy", default="auto", choices=STRATEGIES,
                    help="large-image strategy (auto: each method at its working resolution)")
     p.add_argument("--detail", action=argparse.BooleanOptionalAction, default=True,
-                   help="add the photo's fine detail to fills made at a lower resolution and upscaled")
+                   help="texture from the photo's known pixels for the GAN's fill and any upscaled fill "
+                        "(--no-detail: the bare network fill)")
     p.add_argument("--weights", default=None, help="GAN weights: a save_pretrained folder or Hub repo id")
     p.add_argument("--gan-max-side", type=int, default=None,
                    help="GAN only: fill at most this many px (default: 1.5x the crop in the weights' training.json)")

@@ -7,6 +7,7 @@ Every method works on 8-bit RGB; this module keeps the user's own mode (L, RGBA,
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -41,11 +42,18 @@ def open_image(src, what: str = "image") -> Image.Image:
             im = Image.open(path)
         w, h = im.size  # header only: refuse huge files before decoding them
         if w * h > MAX_PIXELS:
-            raise InpaintError(f"{what} is {w}x{h} = {w * h / 1e6:.1f} MP; the limit is {MAX_PIXELS / 1e6:.1f} MP (4096x4096). Downscale it first.")
+            raise InpaintError(too_large(what, f"{w}x{h} = {w * h:,} pixels"))
         im.load()
         return ImageOps.exif_transpose(im)
+    except Image.DecompressionBombError as e:  # Pillow's own header check, for images far over its limit
+        found = re.search(r"\((\d+) pixels\)", str(e))
+        raise InpaintError(too_large(what, f"{int(found[1]):,} pixels" if found else "over Pillow's limit")) from None
     except (UnidentifiedImageError, OSError, TypeError) as e:
         raise InpaintError(f"{what} is not a readable image ({e})") from e
+
+
+def too_large(what: str, size: str) -> str:
+    return f"{what} is {size}; the limit is {MAX_PIXELS:,} pixels (4096x4096). Downscale it first."
 
 
 def normalize_mode(im: Image.Image) -> Image.Image:

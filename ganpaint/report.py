@@ -18,7 +18,7 @@ from .benchmark import DEFAULT_METHODS
 # Pretrained elsewhere: what its publishers report (the SD v1 model card: A100 PCIe 40GB, 150 000 hours),
 # before the inpainting fine-tune.
 EXTERNAL_COMPUTE = {"sd": "pretrained by its publishers: ≈150 000 A100-hours (SD v1 card) + inpainting fine-tune"}
-CLASSICAL = {"telea", "ns"}
+CLASSICAL = {"patchmatch", "telea", "ns"}
 REPO = Path(__file__).resolve().parents[1]  # init_from paths in training.json are relative to it
 
 

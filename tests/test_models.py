@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from ganpaint.models import Generator, PatchDiscriminator
@@ -47,3 +48,23 @@ def test_save_from_pretrained_round_trip(tmp_path):
     assert loaded.use_edges
     x, m = torch.rand(1, 3, 32, 32), torch.ones(1, 1, 32, 32)
     assert torch.equal(g(x, m), loaded(x, m))
+
+
+def test_weights_with_other_tensor_names_are_refused_not_loaded_at_random(tiny_weights, tmp_path, monkeypatch):
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    from ganpaint.inpainters.gan import GANInpainter
+
+    bad = tmp_path / "bad"
+    shutil.copytree(tiny_weights, bad)
+    tensors = load_file(bad / "model.safetensors")
+    save_file({"module." + k: v for k, v in tensors.items()}, bad / "model.safetensors")
+    with pytest.raises(ValueError, match="do not fit the generator.*module"):
+        GANInpainter(str(bad))
+    monkeypatch.setenv("GANPAINT_GAN_WEIGHTS", str(bad))
+    ok, why = GANInpainter.available()
+    assert not ok and "unexpected" in why and "module." in why
+    monkeypatch.setenv("GANPAINT_GAN_WEIGHTS", str(tiny_weights))
+    assert GANInpainter.available() == (True, "")

@@ -30,6 +30,37 @@ def working_side(weights: str) -> int:
     return max(3 * size // 2, 256)
 
 
+def load_generator(weights: str) -> Generator:
+    """The generator with every tensor of ``weights`` in place: names that do not match (a ``module.`` prefix, another
+    architecture) are an error naming them, never a silently random network."""
+    if (Path(weights) / "model.safetensors").is_file():
+        why = weights_mismatch(Path(weights))
+        if why:
+            raise ValueError(why)
+    try:
+        return Generator.from_pretrained(weights, strict=True)
+    except RuntimeError as e:  # a Hub download that does not fit
+        if "state_dict" not in str(e):
+            raise
+        text = " ".join(str(e).split())
+        raise ValueError(f"the GAN weights at {weights} do not fit the generator: {text[:300]} ...") from None
+
+
+def weights_mismatch(folder: Path) -> str:
+    """Why the safetensors in a local weights folder would not load into its configured generator ('' if they do)."""
+    from safetensors import safe_open
+
+    config = json.loads((folder / "config.json").read_text()) if (folder / "config.json").is_file() else {}
+    expected = set(Generator(**config).state_dict())
+    with safe_open(folder / "model.safetensors", "pt") as f:
+        found = set(f.keys())
+    missing, unexpected = sorted(expected - found), sorted(found - expected)
+    if not missing and not unexpected:
+        return ""
+    return (f"the GAN weights at {folder} do not fit the generator: {len(missing)} tensors missing (e.g. "
+            f"{', '.join(missing[:3]) or '-'}), {len(unexpected)} unexpected (e.g. {', '.join(unexpected[:3]) or '-'})")
+
+
 def _looks_like_repo_id(name: str) -> bool:
     return name.count("/") == 1 and not name.startswith((".", "/", "~"))
 
@@ -52,7 +83,7 @@ class GANInpainter(Inpainter):
             if not Path(self.weights_path).exists() and not _looks_like_repo_id(self.weights_path):
                 raise FileNotFoundError(f"no GAN weights at {self.weights_path}: train them with `python train.py gan`, "
                                         "or pass a save_pretrained folder or a Hub repo id")
-            generator = Generator.from_pretrained(self.weights_path)
+            generator = load_generator(self.weights_path)
         self.generator = generator.eval().to(self.device, memory_format=torch.channels_last)
         self.session = None
         if variant == "onnx":
@@ -66,7 +97,8 @@ class GANInpainter(Inpainter):
     def available(cls) -> tuple[bool, str]:
         w = default_weights()
         if (Path(w) / "model.safetensors").is_file():
-            return True, ""
+            why = weights_mismatch(Path(w))
+            return not why, why
         if not Path(w).exists() and _looks_like_repo_id(w):
             return True, ""  # a Hub repo id: downloaded on first use
         return False, f"no GAN weights at {w}: train them with `python train.py gan` or set GANPAINT_GAN_WEIGHTS"

@@ -21,10 +21,11 @@ import numpy as np
 R = 3  # patch radius: 7x7 patches
 COARSE_SIDE = 64  # the coarsest level's long side
 SEARCH_SIDE = 384  # levels larger than this only upsample the field and vote
-ITERS_COARSE, ITERS_FINE = 4, 2  # EM iterations at the coarsest level, and at each finer level that searches
+ITERS_COARSE, ITERS_FINE = 8, 3  # EM iterations at the coarsest level, and at each finer level that searches
 GUIDE = 4.0  # weight of the guide against the current estimate in the patch distance, at the coarsest level
 BLUR = 1.5  # sigma of the low-pass the guide is compared through, in pixels of each level
 GUIDE_DECAY = 0.5  # ... times this at each finer level: the network's structure, the photo's texture
+VOTE_SHARPNESS = 8.0  # vote weight exp(-sharpness * cost / 75th percentile of costs); 0: plain mean
 BANDS = 8  # row bands searched in parallel; fixed, so results do not depend on the thread count
 
 
@@ -59,19 +60,28 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
             nnf = _upsample_field(nnf, m.shape, valid, vy.astype(np.int32), vx.astype(np.int32),
                                   int(rng.integers(1, 2**31)))
             est = img.copy()
-            _vote(img, m, targets, nnf, est)
+            _vote(img, m, targets, nnf, np.ones(m.shape, np.float32), est)
+        cost = np.zeros(m.shape, np.float32)
         searches = 0 if max(m.shape) > SEARCH_SIDE else ITERS_COARSE if k == 0 else ITERS_FINE
         g = np.float32(GUIDE * GUIDE_DECAY**k)
         # The guide is compared with the sources' low-pass only: it says what the region looks like from afar,
         # not that it is smooth (matching a smooth guide directly picks smooth sources and keeps the blur).
         low = cv2.GaussianBlur(img, (0, 0), BLUR)
         for it in range(searches):
-            _search(est, img, low, low, g, valid, targets, nnf, int(rng.integers(1, 2**31)), it % 2 == 1)
+            _search(est, img, low, low, g, valid, targets, nnf, cost, int(rng.integers(1, 2**31)), it % 2 == 1)
             est = img.copy()
-            _vote(img, m, targets, nnf, est)
+            _vote(img, m, targets, nnf, _weights(cost, targets), est)
         if k == len(levels) - 1:
             out = np.where(hole[..., None], np.clip(np.round(est), 0, 255), guide).astype(np.uint8)
     return out
+
+
+def _weights(cost: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Vote weights: a patch that matched well counts more (Wexler et al.), scaled by the typical match cost."""
+    if VOTE_SHARPNESS == 0:
+        return np.ones(cost.shape, np.float32)
+    scale = np.percentile(cost[targets], 75) + 1e-6
+    return np.exp(-VOTE_SHARPNESS * cost / scale).astype(np.float32) + np.float32(1e-12)
 
 
 def _valid_sources(hole: np.ndarray) -> np.ndarray:
@@ -115,7 +125,7 @@ def _dist(t, s, gt, gs, g, py, px, qy, qx, best):
 
 
 @nb.njit(cache=True, parallel=True)
-def _search(t, s, gt, gs, g, valid, targets, nnf, seed, reverse):
+def _search(t, s, gt, gs, g, valid, targets, nnf, cost, seed, reverse):
     """One PatchMatch pass over ``targets``: propagation from the previous pixel and row (within a band, so bands
     run in parallel and the result does not depend on timing), then random search in shrinking windows. A reverse
     pass shifts the bands by half a band, so matches propagate across every row over two passes."""
@@ -156,10 +166,11 @@ def _search(t, s, gt, gs, g, valid, targets, nnf, seed, reverse):
                             best, by, bx = d, cy, cx
                     radius //= 2
                 nnf[0, y, x], nnf[1, y, x] = by, bx
+                cost[y, x] = best
 
 
 @nb.njit(cache=True, parallel=True)
-def _vote(s, hole, targets, nnf, out):
+def _vote(s, hole, targets, nnf, weight, out):
     """Each hole pixel becomes the mean of what the patches covering it copy there (where the field is coherent,
     all of them copy the same source pixel, so texture stays sharp)."""
     h, w = hole.shape
@@ -168,7 +179,7 @@ def _vote(s, hole, targets, nnf, out):
             if not hole[y, x]:
                 continue
             a0 = a1 = a2 = 0.0
-            n = 0
+            n = 0.0
             for dy in range(-R, R + 1):
                 py = y - dy
                 if py < 0 or py >= h:
@@ -178,10 +189,11 @@ def _vote(s, hole, targets, nnf, out):
                     if px < 0 or px >= w or not targets[py, px]:
                         continue
                     qy, qx = nnf[0, py, px] + dy, nnf[1, py, px] + dx
-                    a0 += s[qy, qx, 0]
-                    a1 += s[qy, qx, 1]
-                    a2 += s[qy, qx, 2]
-                    n += 1
+                    k = weight[py, px]
+                    a0 += k * s[qy, qx, 0]
+                    a1 += k * s[qy, qx, 1]
+                    a2 += k * s[qy, qx, 2]
+                    n += k
             out[y, x, 0], out[y, x, 1], out[y, x, 2] = a0 / n, a1 / n, a2 / n
 
 

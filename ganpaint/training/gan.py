@@ -108,7 +108,7 @@ def main(cfg: GANConfig):
             g.load_state_dict(start["ema"])
             d.load_state_dict(start["d"])
         else:
-            g.load_state_dict(Generator.from_pretrained(cfg.init_from).state_dict())
+            g.load_state_dict(Generator.from_pretrained(cfg.init_from, strict=True).state_dict())
     g, d = g.to(device, memory_format=memory_format), d.to(device, memory_format=memory_format)
     ema = EMA(g, cfg.ema_decay)
     perceptual = PerceptualLoss(cfg.perceptual_layers, size=cfg.perceptual_size or None).to(device) if cfg.perceptual_weight else None
