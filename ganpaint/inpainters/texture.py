@@ -32,7 +32,6 @@ BANDS = 8  # row bands searched in parallel; fixed, so results do not depend on 
 def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int = 0) -> np.ndarray:
     """``rgb`` uint8 HxWx3 (its hole pixels are never read), ``hole`` bool HxW, ``guide`` uint8 HxWx3 (a fill of
     the hole). Returns the guide with its hole pixels replaced by texture voted from the photo's known patches."""
-    h, w = hole.shape
     composite = np.where(hole[..., None], guide, rgb).astype(np.float32)
     levels = [(composite, hole)]
     while max(levels[-1][1].shape) > COARSE_SIDE and min(levels[-1][1].shape) >= 4 * (2 * R + 1):
@@ -43,8 +42,7 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
         levels.append((small, cv2.resize(m.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0))
     levels.reverse()
 
-    nnf = None
-    out = guide.copy()
+    nnf, est = None, composite
     for k, (img, m) in enumerate(levels):
         valid = _valid_sources(m)
         if not valid.any():
@@ -52,28 +50,28 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
         targets = cv2.dilate(m.astype(np.uint8), np.ones((2 * R + 1, 2 * R + 1), np.uint8)) > 0
         rng = np.random.default_rng([seed, k])
         vy, vx = np.nonzero(valid)
-        if nnf is None:  # coarsest level: random field, the guide as the estimate
+        est = img.copy()  # coarsest level: the guide is the first estimate
+        if nnf is None:  # ... and the field is random
             pick = rng.integers(0, vy.size, size=m.shape)
             nnf = np.stack([vy[pick], vx[pick]]).astype(np.int32)
-            est = img.copy()
-        else:
+        else:  # finer levels: the coarser field, doubled, voted with this level's pixels
             nnf = _upsample_field(nnf, m.shape, valid, vy.astype(np.int32), vx.astype(np.int32),
                                   int(rng.integers(1, 2**31)))
-            est = img.copy()
             _vote(img, m, targets, nnf, np.ones(m.shape, np.float32), est)
-        cost = np.zeros(m.shape, np.float32)
         searches = 0 if max(m.shape) > SEARCH_SIDE else ITERS_COARSE if k == 0 else ITERS_FINE
+        if not searches:
+            continue
+        cost = np.zeros(m.shape, np.float32)
         g = np.float32(GUIDE * GUIDE_DECAY**k)
         # The guide is compared with the sources' low-pass only: it says what the region looks like from afar,
         # not that it is smooth (matching a smooth guide directly picks smooth sources and keeps the blur).
+        # One low-pass serves both sides: in the hole it is the guide's, at a source the photo's.
         low = cv2.GaussianBlur(img, (0, 0), BLUR)
         for it in range(searches):
             _search(est, img, low, low, g, valid, targets, nnf, cost, int(rng.integers(1, 2**31)), it % 2 == 1)
             est = img.copy()
             _vote(img, m, targets, nnf, _weights(cost, targets), est)
-        if k == len(levels) - 1:
-            out = np.where(hole[..., None], np.clip(np.round(est), 0, 255), guide).astype(np.uint8)
-    return out
+    return np.where(hole[..., None], np.clip(np.round(est), 0, 255), guide).astype(np.uint8)
 
 
 def _weights(cost: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -87,9 +85,8 @@ def _weights(cost: np.ndarray, targets: np.ndarray) -> np.ndarray:
 def _valid_sources(hole: np.ndarray) -> np.ndarray:
     """Centres of patches that lie wholly inside the image and wholly in known pixels."""
     known = (~hole).astype(np.uint8)
-    valid = cv2.erode(known, np.ones((2 * R + 1, 2 * R + 1), np.uint8), borderType=cv2.BORDER_CONSTANT,
-                      borderValue=0) > 0
-    return valid
+    return cv2.erode(known, np.ones((2 * R + 1, 2 * R + 1), np.uint8), borderType=cv2.BORDER_CONSTANT,
+                     borderValue=0) > 0
 
 
 @nb.njit(cache=True)
