@@ -15,6 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from PIL import Image
 from tqdm import tqdm
 
 from .compose import bridge, outpaint
@@ -51,14 +52,56 @@ def pair_masks(images: list[Path], mask_arg: Path) -> list[tuple[Path, Path]]:
     return pairs
 
 
-def save(image, path: Path):
+FORMATS = {"png": ".png", "jpg": ".jpg", "webp": ".webp"}
+LOSSY_NOTE = ("JPEG is lossy: every pixel, outside the mask too, changes slightly on saving; "
+              "--format png (or webp, lossless unless --quality is given) keeps them byte-identical")
+
+
+def out_path(out: Path, source: Path, fmt: str) -> Path:
+    """The output keeps the input's file name; another --format changes only the extension."""
+    return out / (source.name if fmt == "same" else source.stem + FORMATS[fmt])
+
+
+def save(image, path: Path, quality: int | None = None):
+    """Write losslessly where the format allows: PNG, TIFF, BMP, and WebP unless a quality is asked for."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() in (".jpg", ".jpeg"):
+    suffix = path.suffix.lower()
+    tmp = path.with_name(f".{path.name}.part")  # a crash mid-write never leaves a truncated result
+    if suffix in (".jpg", ".jpeg"):
         if image.mode not in ("RGB", "L"):
             image = image.convert("RGB")
-        image.save(path, quality=95)
+        image.save(tmp, format="JPEG", quality=quality or 95, subsampling=0)
+    elif suffix == ".webp":
+        image.save(tmp, format="WEBP", **({"quality": quality} if quality else {"lossless": True, "exact": True}))
     else:
-        image.save(path)
+        image.save(tmp, format=Image.registered_extensions().get(suffix, "PNG"))
+    tmp.replace(path)
+
+
+def check_outputs(pairs: list[tuple[Path, Path]], inputs: list[Path], overwrite: bool):
+    """Refuse to write over an input file (an image or a mask) unless --overwrite."""
+    taken = {p.resolve() for p in inputs}
+    clash = [out.name for _, out in pairs if out.resolve() in taken]
+    if clash and not overwrite:
+        raise InpaintError(f"the output would overwrite input file(s) {', '.join(clash[:5])}; "
+                           "choose another --out folder or pass --overwrite")
+
+
+def run_batch(jobs: list[tuple[Path, Path]], work, desc: str, args) -> int:
+    """Fill each (input, output) pair; a file that fails is reported and the rest go on. Returns the failures."""
+    failures, lossy = [], False
+    for source, out in tqdm(jobs, desc=desc, disable=len(jobs) == 1):
+        try:
+            save(work(source), out, args.quality)
+            lossy |= out.suffix.lower() in (".jpg", ".jpeg")
+        except InpaintError as e:
+            failures.append(f"{source.name}: {e}")
+    print(f"wrote {len(jobs) - len(failures)} image(s) to {args.out}")
+    if lossy:
+        print(f"note: {LOSSY_NOTE}", file=sys.stderr)
+    if failures:
+        print(f"{len(failures)} failed:\n  " + "\n  ".join(failures), file=sys.stderr)
+    return len(failures)
 
 
 def _inpainter(args):
@@ -70,31 +113,34 @@ def _inpainter(args):
     return get_inpainter(args.method)
 
 
+def _jobs(sources: list[Path], args, also_inputs: list[Path] = ()) -> list[tuple[Path, Path]]:
+    jobs = [(src, out_path(Path(args.out), src, args.format)) for src in sources]
+    check_outputs(jobs, list(sources) + list(also_inputs), args.overwrite)
+    return jobs
+
+
 def cmd_inpaint(args):
     pairs = pair_masks(_files(Path(args.image)), Path(args.mask))
+    masks = dict(pairs)
+    jobs = _jobs([image for image, _ in pairs], args, list(masks.values()))
     inpainter = _inpainter(args)
-    for image, mask in tqdm(pairs, desc="inpaint", disable=len(pairs) == 1):
-        save(inpainter(image, mask, strategy=args.strategy, detail=args.detail), Path(args.out) / image.name)
-    print(f"wrote {len(pairs)} image(s) to {args.out}")
+    return run_batch(jobs, lambda image: inpainter(image, masks[image], strategy=args.strategy, detail=args.detail),
+                     "inpaint", args)
 
 
 def cmd_outpaint(args):
-    files = _files(Path(args.image))
+    jobs = _jobs(_files(Path(args.image)), args)
     inpainter = _inpainter(args)
-    for image in tqdm(files, desc="outpaint", disable=len(files) == 1):
-        result = outpaint(inpainter, image, args.left, args.right, args.top, args.bottom, aspect=args.aspect,
-                          strategy=args.strategy, detail=args.detail)
-        save(result, Path(args.out) / image.name)
-    print(f"wrote {len(files)} image(s) to {args.out}")
+    return run_batch(jobs, lambda image: outpaint(inpainter, image, args.left, args.right, args.top, args.bottom,
+                                                  aspect=args.aspect, strategy=args.strategy, detail=args.detail),
+                     "outpaint", args)
 
 
 def cmd_bridge(args):
+    jobs = _jobs([Path(args.first)], args, [Path(args.second)])
     inpainter = _inpainter(args)
-    result = bridge(inpainter, args.first, args.second, layout=args.layout, gap=args.gap, strategy=args.strategy,
-                    detail=args.detail)
-    out = Path(args.out) / Path(args.first).name
-    save(result, out)
-    print(f"wrote {out}")
+    return run_batch(jobs, lambda first: bridge(inpainter, first, args.second, layout=args.layout, gap=args.gap,
+                                                strategy=args.strategy, detail=args.detail), "bridge", args)
 
 
 def cmd_methods(args):
@@ -114,6 +160,12 @@ def main(argv=None):
         sp.add_argument("--detail", action=argparse.BooleanOptionalAction, default=True,
                         help="texture from the photo's known pixels for the GAN's fill and any upscaled fill "
                              "(--no-detail: the bare network fill)")
+        sp.add_argument("--format", default="same", choices=["same", *FORMATS],
+                        help="output format; 'same' keeps the input's file name and format. PNG, TIFF, BMP and "
+                             f"WebP are written losslessly; {LOSSY_NOTE}")
+        sp.add_argument("--quality", type=int, default=None, choices=range(1, 101), metavar="1-100",
+                        help="JPEG quality (default 95, 4:4:4 chroma), or lossy WebP at this quality")
+        sp.add_argument("--overwrite", action="store_true", help="allow an output to replace an input file")
 
     sp = sub.add_parser("inpaint", help="fill the white part of each mask")
     sp.add_argument("--image", required=True, help="an image or a folder of images")
@@ -142,9 +194,11 @@ def main(argv=None):
 
     args = p.parse_args(argv)
     try:
-        args.func(args)
+        failed = args.func(args)
     except InpaintError as e:
         sys.exit(f"ganpaint: {e}")
+    if failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

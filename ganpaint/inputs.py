@@ -24,32 +24,57 @@ class InpaintError(ValueError):
     """Bad input: the message says what is wrong and what to do."""
 
 
+# Formats a photo or a mask comes in. Pillow would also open EPS/PS (through Ghostscript) and dozens of rarer
+# formats; a web upload has no business reaching those parsers.
+FORMATS = ("PNG", "JPEG", "WEBP", "TIFF", "BMP", "GIF")  # JPEG includes phones' multi-picture (MPO) files
+
+
 def open_image(src, what: str = "image") -> Image.Image:
-    """A PIL image from a PIL image, a path, bytes or a numpy array, upright (EXIF orientation applied)."""
+    """A PIL image from a PIL image, a path, bytes or a numpy array, upright (EXIF orientation applied).
+
+    Messages name a file by its own name, never by the folder it sits in (a server's upload path).
+    """
     if src is None:
         raise InpaintError(f"no {what} given")
+    if isinstance(src, Image.Image):
+        return _checked(src, what)
+    if isinstance(src, np.ndarray):
+        try:
+            return _checked(Image.fromarray(src), what)
+        except TypeError as e:
+            raise InpaintError(f"{what} is an array Pillow cannot read as an image ({e})") from None
+    if isinstance(src, (bytes, bytearray)):
+        name, opener = what, lambda: Image.open(io.BytesIO(src), formats=FORMATS)
+    else:
+        path = Path(src)
+        if not path.is_file():
+            raise InpaintError(f"{what} file not found: {path.name}")
+        name, opener = f"{what} {path.name}", lambda: Image.open(path, formats=FORMATS)
     try:
-        if isinstance(src, Image.Image):
-            im = src
-        elif isinstance(src, np.ndarray):
-            im = Image.fromarray(src)
-        elif isinstance(src, (bytes, bytearray)):
-            im = Image.open(io.BytesIO(src))
-        else:
-            path = Path(src)
-            if not path.is_file():
-                raise InpaintError(f"{what} file not found: {path}")
-            im = Image.open(path)
-        w, h = im.size  # header only: refuse huge files before decoding them
-        if w * h > MAX_PIXELS:
-            raise InpaintError(too_large(what, f"{w}x{h} = {w * h:,} pixels"))
-        im.load()
-        return ImageOps.exif_transpose(im)
+        with opener() as im:  # closed on every path, refused or not
+            im = _checked(im, name)
+            im.load()
+            return ImageOps.exif_transpose(im)  # a copy: ``im`` itself is closed on leaving
     except Image.DecompressionBombError as e:  # Pillow's own header check, for images far over its limit
         found = re.search(r"\((\d+) pixels\)", str(e))
-        raise InpaintError(too_large(what, f"{int(found[1]):,} pixels" if found else "over Pillow's limit")) from None
-    except (UnidentifiedImageError, OSError, TypeError) as e:
-        raise InpaintError(f"{what} is not a readable image ({e})") from e
+        raise InpaintError(too_large(name, f"{int(found[1]):,} pixels" if found else "over Pillow's limit")) from None
+    except UnidentifiedImageError:
+        raise InpaintError(f"{name} is not a readable image (accepted: {', '.join(FORMATS)})") from None
+    except (OSError, SyntaxError, ValueError) as e:
+        if isinstance(e, InpaintError):
+            raise
+        raise InpaintError(f"{name} is damaged or truncated ({type(e).__name__})") from None
+
+
+def _checked(im: Image.Image, name: str) -> Image.Image:
+    """Refuse what cannot be filled faithfully, from the header alone (before any decoding)."""
+    w, h = im.size
+    if w * h > MAX_PIXELS:
+        raise InpaintError(too_large(name, f"{w}x{h} = {w * h:,} pixels"))
+    if getattr(im, "n_frames", 1) > 1 and im.format in ("GIF", "PNG", "WEBP"):  # animated; MPO/TIFF extras are previews
+        raise InpaintError(f"{name} is animated ({im.n_frames} frames); only still images are filled: "
+                           "save the frame you want as a PNG")
+    return im
 
 
 def too_large(what: str, size: str) -> str:
@@ -69,6 +94,16 @@ def normalize_mode(im: Image.Image) -> Image.Image:
     return im.convert("RGBA" if "A" in im.mode else "RGB")
 
 
+def float_is_unit(arr: np.ndarray) -> bool:
+    """Whether a float image is on the 0-1 scale (else 0-255).
+
+    Decided by the 99.5th percentile, not the maximum, so a few overshooting pixels
+    (noise, resampling ringing) do not flip a 0-1 image to the 0-255 scale.
+    """
+    finite = arr[np.isfinite(arr)]
+    return finite.size == 0 or float(np.percentile(finite, 99.5)) <= 1.0 + 1e-6
+
+
 def _sixteen_bit(arr: np.ndarray, mode: str) -> bool:
     return mode == "I;16" or (mode == "I" and arr.max(initial=0) > 255)
 
@@ -82,7 +117,7 @@ def to_rgb8(arr: np.ndarray, mode: str) -> np.ndarray:
     if mode in ("I;16", "I"):
         arr = np.clip(arr, 0, 65535) / 257.0 if _sixteen_bit(arr, mode) else np.clip(arr, 0, 255)
     elif mode == "F":
-        arr = np.clip(arr * 255.0 if arr.max(initial=0) <= 1.0 else arr, 0, 255)
+        arr = np.clip(np.nan_to_num(arr * 255.0 if float_is_unit(arr) else arr), 0, 255)
     gray = np.round(arr).astype(np.uint8)
     return np.repeat(gray[..., None], 3, axis=2)
 
@@ -100,13 +135,14 @@ def from_rgb8(fill: np.ndarray, arr: np.ndarray, mode: str) -> np.ndarray:
         return np.stack([np.round(gray).astype(np.uint8), np.full(gray.shape, 255, np.uint8)], axis=2)
     if mode in ("I;16", "I"):
         return np.round(gray * (257 if _sixteen_bit(arr, mode) else 1)).astype(arr.dtype)
-    return (gray / 255.0 if arr.max(initial=0) <= 1.0 else gray).astype(arr.dtype)  # F
+    return (gray / 255.0 if float_is_unit(arr) else gray).astype(arr.dtype)  # F
 
 
 def open_mask(src, size: tuple[int, int]) -> np.ndarray:
     """A boolean mask (True = fill) of the image's ``size`` (width, height).
 
-    White (> 127) marks pixels to fill. A mask with transparency (a painted layer) uses its alpha.
+    White (> 127) marks pixels to fill; a mask whose values are only 0 and 1 uses 1 for fill. A mask with
+    transparency (a painted layer) uses its alpha. A photo given as the mask is refused.
     """
     im = open_image(src, "mask")
     if im.size != size:
@@ -116,7 +152,20 @@ def open_mask(src, size: tuple[int, int]) -> np.ndarray:
         if alpha.min() < 255:
             return alpha > 127
     im = normalize_mode(im)
-    return to_rgb8(np.asarray(im), im.mode).max(axis=2) > 127
+    arr = np.asarray(im)
+    if im.mode in ("L", "I", "I;16", "F", "RGB") and arr.size and arr.max() == 1 and arr.min() >= 0 and im.mode != "F":
+        return (arr if arr.ndim == 2 else arr.max(axis=2)) == 1  # a 0/1 label mask
+    gray = to_rgb8(arr, im.mode).max(axis=2)
+    if looks_like_photo(gray):
+        raise InpaintError("the mask looks like a photo (many shades of grey): a mask is black where the image "
+                           "is kept and white where it is filled")
+    return gray > 127
+
+
+def looks_like_photo(gray: np.ndarray) -> bool:
+    """Many distinct levels and much of the area in mid-grey: a photo, not a (soft-edged or JPEG) mask."""
+    mid = ((gray > 32) & (gray < 223)).mean()
+    return bool(mid > 0.25 and np.unique(gray).size > 64)
 
 
 def check_mask(mask: np.ndarray):

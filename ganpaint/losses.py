@@ -10,7 +10,7 @@ from .features import feature_net
 from .metrics import ssim
 
 # Output index of each named ReLU in torchvision's vgg16().features.
-VGG16_LAYERS = {"relu1_2": 3, "relu2_2": 8, "relu3_3": 15, "relu4_3": 22}
+VGG16_LAYERS = {"relu1_2": 3, "relu2_2": 8, "relu3_3": 15, "relu4_3": 22, "relu5_3": 29}
 
 
 def hole_l1(output, target, mask, hole_weight: float = 1.0, valid_weight: float = 0.0):
@@ -68,15 +68,31 @@ class GANLoss:
             raise ValueError(f"unknown GAN loss {kind!r}; use 'hinge' or 'nonsat'")
         self.kind = kind
 
-    def d_loss(self, real_logits, fake_logits):
-        if self.kind == "hinge":
-            return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
-        return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+    def _real(self, logits):
+        return F.relu(1 - logits) if self.kind == "hinge" else F.softplus(-logits)
 
-    def g_loss(self, fake_logits):
-        if self.kind == "hinge":
-            return -fake_logits.mean()
-        return F.softplus(-fake_logits).mean()
+    def _fake(self, logits):
+        return F.relu(1 + logits) if self.kind == "hinge" else F.softplus(logits)
+
+    def d_loss(self, real_logits, fake_logits, fake_mask=None):
+        """With ``fake_mask`` (LaMa's "mask as fake target") only the filled cells of the fake are fake; the kept rest is real."""
+        if fake_mask is None:
+            return self._real(real_logits).mean() + self._fake(fake_logits).mean()
+        m = logit_mask(fake_mask, fake_logits)
+        return self._real(real_logits).mean() + (self._fake(fake_logits) * m + self._real(fake_logits) * (1 - m)).mean()
+
+    def g_loss(self, fake_logits, fake_mask=None):
+        """With ``fake_mask`` only the filled cells push the generator: the kept ones are the photo itself."""
+        loss = -fake_logits if self.kind == "hinge" else F.softplus(-fake_logits)
+        if fake_mask is None:
+            return loss.mean()
+        m = logit_mask(fake_mask, fake_logits)
+        return (loss * m).sum() / m.sum().clamp_min(1)
+
+
+def logit_mask(mask, logits):
+    """The hole mask at the discriminator's logit resolution: a cell is fake when any of its pixels was filled."""
+    return F.adaptive_max_pool2d(mask, logits.shape[-2:])
 
 
 def feature_matching(fake_features, real_features):

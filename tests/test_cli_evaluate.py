@@ -182,3 +182,51 @@ def test_cli_detail_flag_reaches_the_inpainter(tiny_weights, tmp_path):
     with_detail, without = (np.asarray(Image.open(tmp_path / f / "p.png")) for f in ("--detail", "--no-detail"))
     assert not np.array_equal(with_detail, without)
     assert np.array_equal(without, np.asarray(GANInpainter(str(tiny_weights))(img, mask, detail=False)))
+
+
+def _jpeg_and_mask(tmp_path):
+    photo = tmp_path / "in" / "shot.jpg"
+    photo.parent.mkdir()
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (48, 64, 3), np.uint8)).save(photo, quality=90)
+    mask = np.zeros((48, 64), np.uint8)
+    mask[10:30, 10:30] = 255
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    return photo, tmp_path / "mask.png", mask == 0
+
+
+def test_cli_lossless_formats_keep_pixels_and_jpeg_says_it_is_lossy(tmp_path, capsys):
+    photo, mask, keep = _jpeg_and_mask(tmp_path)
+    original = np.asarray(Image.open(photo).convert("RGB"))
+    for fmt, name in (("png", "shot.png"), ("webp", "shot.webp")):
+        cli(["inpaint", "--image", str(photo), "--mask", str(mask), "--out", str(tmp_path / fmt), "--method", "telea",
+             "--format", fmt])
+        assert np.array_equal(np.asarray(Image.open(tmp_path / fmt / name).convert("RGB"))[keep], original[keep])
+    capsys.readouterr()
+    cli(["inpaint", "--image", str(photo), "--mask", str(mask), "--out", str(tmp_path / "same"), "--method", "telea"])
+    assert (tmp_path / "same" / "shot.jpg").exists()  # 'same' keeps the file name
+    assert "JPEG is lossy" in capsys.readouterr().err
+    assert "lossy" in subprocess.run([sys.executable, "-m", "ganpaint", "inpaint", "--help"], cwd=ROOT,
+                                     capture_output=True, text=True).stdout
+
+
+def test_cli_refuses_to_overwrite_inputs_unless_asked(tmp_path):
+    photo, mask, _ = _jpeg_and_mask(tmp_path)
+    before = photo.read_bytes()
+    with pytest.raises(SystemExit, match="overwrite input file\\(s\\) shot.jpg"):
+        cli(["inpaint", "--image", str(photo), "--mask", str(mask), "--out", str(photo.parent), "--method", "telea"])
+    assert photo.read_bytes() == before
+    cli(["inpaint", "--image", str(photo), "--mask", str(mask), "--out", str(photo.parent), "--method", "telea",
+         "--overwrite"])
+    assert photo.read_bytes() != before
+
+
+def test_cli_batch_goes_on_past_a_bad_file_and_exits_non_zero(photos, tmp_path, capsys):
+    folder = tmp_path / "batch"
+    shutil_copy = __import__("shutil").copytree
+    shutil_copy(photos, folder)
+    (folder / "broken.jpg").write_bytes(b"not a jpeg at all")
+    with pytest.raises(SystemExit) as exit_:
+        cli(["outpaint", "--image", str(folder), "--out", str(tmp_path / "out"), "--left", "16", "--method", "telea"])
+    assert exit_.value.code == 1
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for p in photos.iterdir())
+    assert "1 failed" in capsys.readouterr().err

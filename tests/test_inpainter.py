@@ -296,12 +296,12 @@ def _high_freq(img, region):
     return np.abs(g - cv2.GaussianBlur(g, (0, 0), 2))[region].mean()
 
 
-def test_detail_gives_an_upscaled_fill_the_photos_texture_back():
+def test_detail_gives_an_upscaled_fill_the_photos_texture_back(monkeypatch):
     img = _textured_scene()
     hole = np.zeros(img.shape[:2], bool)
     hole[260:420, 150:350] = True  # inside the striped field
     telea = get_inpainter("telea")
-    telea.max_side = 128  # fill at a quarter of the size, then upscale
+    monkeypatch.setattr(telea, "max_side", 128)  # fill at a quarter of the size, then upscale (restored after)
     plain = np.asarray(telea(img, hole.astype(np.uint8) * 255, strategy="resize", detail=False))
     detailed = np.asarray(telea(img, hole.astype(np.uint8) * 255, strategy="resize"))
     truth = _high_freq(img, hole)
@@ -377,3 +377,46 @@ def test_detail_changes_nothing_when_the_fill_is_not_upscaled():
     mask[40:90, 30:100] = 255
     telea = get_inpainter("telea")
     assert np.array_equal(np.asarray(telea(img, mask)), np.asarray(telea(img, mask, detail=False)))
+
+
+def test_masks_of_zeros_and_ones_are_accepted_and_photos_are_refused():
+    img = np.full((40, 60, 3), 90, np.uint8)
+    labels = np.zeros((40, 60), np.uint8)
+    labels[10:20, 10:30] = 1  # a label mask: 1 = fill
+    out = np.asarray(get_inpainter("telea")(img, labels))
+    assert np.array_equal(out[25:], img[25:])
+    photo = np.asarray(Image.fromarray(np.random.default_rng(0).integers(0, 256, (10, 15, 3), np.uint8)).resize((60, 40)))
+    with pytest.raises(InpaintError, match="looks like a photo"):
+        get_inpainter("telea")(img, photo)
+    soft = cv2.GaussianBlur(np.pad(np.full((20, 30), 255, np.uint8), ((10, 10), (15, 15))), (0, 0), 2)
+    get_inpainter("telea")(img, soft)  # a soft-edged (or JPEG) mask is still a mask
+
+
+def test_float_images_take_their_scale_from_most_pixels_not_the_maximum():
+    rng = np.random.default_rng(0)
+    arr = rng.uniform(0.2, 0.8, (32, 32)).astype(np.float32)
+    arr[0, 0] = 1.02  # one overshooting pixel must not turn a 0-1 image into a 0-255 one
+    mask = np.zeros((32, 32), np.uint8)
+    mask[8:24, 8:24] = 255
+    out = np.asarray(get_inpainter("telea")(Image.fromarray(arr), mask))
+    assert 0.15 < out[8:24, 8:24].mean() < 0.85
+    assert np.array_equal(out[mask == 0], arr[mask == 0])
+
+
+def test_animated_images_and_exotic_formats_are_refused_and_files_closed(tmp_path):
+    import os
+
+    frames = [Image.new("RGB", (16, 16), c) for c in ("red", "blue")]
+    gif = tmp_path / "anim.gif"
+    frames[0].save(gif, save_all=True, append_images=frames[1:])
+    eps = io.BytesIO()
+    Image.new("RGB", (16, 16)).save(eps, "EPS")
+    (tmp_path / "page.eps").write_bytes(eps.getvalue())
+    (tmp_path / "cut.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+    fds = len(os.listdir("/proc/self/fd"))
+    for name, message in (("anim.gif", "animated \\(2 frames\\)"), ("page.eps", "not a readable image"),
+                          ("cut.png", "not a readable image|damaged")):
+        with pytest.raises(InpaintError, match=message) as err:
+            get_inpainter("telea")(tmp_path / name, np.ones((16, 16), np.uint8))
+        assert str(tmp_path) not in str(err.value) and name in str(err.value)  # the file's name, not its folder
+    assert len(os.listdir("/proc/self/fd")) == fds

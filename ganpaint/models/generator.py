@@ -77,9 +77,12 @@ class Generator(nn.Module, PyTorchModelHubMixin, library_name="ganpaint", tags=[
         dilations: tuple = (1, 2, 4, 8, 1, 2),
         fourier_every: int = 2,
         use_edges: bool = False,
+        upsample: str = "nearest",
     ):
         super().__init__()
-        self.use_edges = use_edges
+        if upsample not in ("nearest", "bilinear"):
+            raise ValueError(f"upsample must be 'nearest' or 'bilinear', not {upsample!r}")
+        self.use_edges, self.upsample = use_edges, upsample
         c0, c1, c2, c3 = channels
         cin = (5 if use_edges else 4) * 4
         self.enc = nn.ModuleList([conv(cin, c0), conv(c0, c1, 2), conv(c1, c2, 2), conv(c2, c3, 2)])
@@ -103,7 +106,8 @@ class Generator(nn.Module, PyTorchModelHubMixin, library_name="ganpaint", tags=[
             skips.append(x)
         x = self.blocks(skips.pop())
         for layer in self.dec:
-            x = F.interpolate(x, scale_factor=2, mode="nearest")
+            # Nearest upsampling copies each bottleneck cell into a 16-px block; bilinear does not.
+            x = F.interpolate(x, scale_factor=2, mode=self.upsample, **({"align_corners": False} if self.upsample == "bilinear" else {}))
             x = layer(torch.cat([x, skips.pop()], 1))
         fill = torch.tanh(F.pixel_shuffle(self.to_rgb(x), 2))
         return known + fill * mask

@@ -39,6 +39,7 @@ class GANConfig:
     g_dilations: tuple = (1, 2, 4, 8, 1, 2)
     g_fourier_every: int = 2
     use_edges: bool = False
+    g_upsample: str = "nearest"  # "bilinear": no 16-px blocks from the bottleneck
     d_base: int = 32
     d_layers: int = 3
     # optimisation
@@ -49,7 +50,7 @@ class GANConfig:
     ema_decay: float = 0.999
     d_throttle: float = 0.9  # skip the D step while its running accuracy is above this
     # losses
-    l1_weight: float = 100.0
+    l1_weight: float = 100.0  # L1 inside the hole (LaMa: 0, so the fill need not be the mean)
     ssim_weight: float = 1.0
     perceptual_weight: float = 1.0
     adv_weight: float = 1.0
@@ -57,6 +58,7 @@ class GANConfig:
     r1_weight: float = 0.0
     r1_every: int = 16
     gan_loss: str = "hinge"
+    adv_mask_target: bool = False  # LaMa: D calls only the filled region fake, the kept rest real
     perceptual_layers: tuple = ("relu1_2", "relu2_2", "relu3_3")
     perceptual_size: int = 0  # run VGG at this size (0 = training size)
     # system
@@ -99,7 +101,7 @@ def main(cfg: GANConfig):
 
     # 3. Models
     g = Generator(channels=cfg.g_channels, decoder_channels=cfg.g_decoder_channels, dilations=cfg.g_dilations,
-                  fourier_every=cfg.g_fourier_every, use_edges=cfg.use_edges)
+                  fourier_every=cfg.g_fourier_every, use_edges=cfg.use_edges, upsample=cfg.g_upsample)
     d = PatchDiscriminator(base=cfg.d_base, n_layers=cfg.d_layers)
     if cfg.init_from and state is None:
         if Path(cfg.init_from).is_file():
@@ -159,12 +161,13 @@ def main(cfg: GANConfig):
             fake = g_train(images, masks)
 
         # Discriminator step, skipped while D dominates so G keeps a useful signal.
+        fake_mask = masks if cfg.adv_mask_target else None
         d_step = d_acc < cfg.d_throttle
         real_in = images.detach().requires_grad_(cfg.r1_weight > 0 and step % cfg.r1_every == 0)
         with autocast, torch.set_grad_enabled(d_step):
             real_logits, real_feats = d_train(real_in, masks)
             fake_logits_d, _ = d_train(fake.detach(), masks)
-            d_loss = gan_loss.d_loss(real_logits.float(), fake_logits_d.float())
+            d_loss = gan_loss.d_loss(real_logits.float(), fake_logits_d.float(), fake_mask)
         if d_step:
             if real_in.requires_grad:
                 d_loss = d_loss + cfg.r1_weight * cfg.r1_every * r1_penalty(real_logits.float(), real_in)
@@ -180,7 +183,7 @@ def main(cfg: GANConfig):
             losses = {
                 "l1": cfg.l1_weight * hole_l1(fake.float(), images, masks),
                 "ssim": cfg.ssim_weight * ssim_loss(fake.float(), images),
-                "adv": cfg.adv_weight * gan_loss.g_loss(fake_logits.float()),
+                "adv": cfg.adv_weight * gan_loss.g_loss(fake_logits.float(), fake_mask),
                 "fm": cfg.fm_weight * feature_matching([f.float() for f in fake_feats], [r.float() for r in real_feats]),
             }
             if perceptual is not None:
