@@ -9,6 +9,10 @@ API endpoints for gradio_client: /inpaint, /outpaint, /bridge, /compare.
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -19,13 +23,52 @@ from ganpaint import MAX_PIXELS, InpaintError, availability, get_inpainter
 from ganpaint.compose import bridge_canvas, outpaint_canvas
 from ganpaint.evaluate import compare
 from ganpaint.inpainters import METHODS, STRATEGIES, method_class
-from ganpaint.inputs import open_image, open_mask
+from ganpaint.inputs import float_is_unit, open_image, open_mask
 from ganpaint.masks import DIFFICULTY, difficulty_mask
 
 ROOT = Path(__file__).resolve().parent
 EXAMPLES = sorted(str(p) for p in (ROOT / "examples").glob("*.jpg"))
 ASPECTS = ["none", "1:1", "4:3", "3:2", "16:9", "21:9", "3:1", "9:16"]
 COMPARE_MAX_SIDE = 512  # the comparison runs every method on the same, modest size
+RESULTS = Path(os.environ.get("GANPAINT_RESULTS_DIR") or Path(tempfile.gettempdir()) / "ganpaint-results")
+KEEP_RESULTS_S = 3600  # result files older than this are swept away
+
+
+def result_file(image: Image.Image, name: str = "ganpaint", method: str = "") -> str:
+    """The image as a PNG file of its own, written whole before its name is handed out.
+
+    Gradio caches a returned PIL image under a name derived from its content and rewrites that
+    file for every identical request, so a download could be cut short by the next identical
+    request. A path of our own is copied into Gradio's cache atomically instead.
+    """
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    sweep_results()
+    folder = Path(tempfile.mkdtemp(dir=RESULTS))
+    stem = Path(name).stem if isinstance(name, (str, Path)) else "ganpaint"  # downloads named after the input
+    path = folder / f"{stem}{'_' + method if method else ''}.png"
+    part = folder / ".part.png"
+    encodable(image).save(part, format="PNG")
+    os.replace(part, path)
+    return str(path)
+
+
+def sweep_results():
+    cutoff = time.time() - KEEP_RESULTS_S
+    for folder in RESULTS.iterdir():
+        try:
+            if folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+        except FileNotFoundError:  # swept by a concurrent request
+            pass
+
+
+def encodable(image: Image.Image) -> Image.Image:
+    """PNG cannot hold 32-bit float pixels: a float result comes back as 16-bit grey on its own scale."""
+    if image.mode != "F":
+        return image
+    arr = np.asarray(image, np.float64)
+    scale = 65535 if float_is_unit(arr) else 257
+    return Image.fromarray(np.clip(np.nan_to_num(arr) * scale, 0, 65535).round().astype(np.uint16))
 
 
 def method_choices():
@@ -94,14 +137,15 @@ def inpaint_ui(editor, method, strategy, grow, feather, detail=True, progress=gr
     image, mask = editor_to_inputs(editor)
     result = run(inpainter(method, progress), image, Image.fromarray(mask), strategy=strategy, grow=int(grow),
                  feather=int(feather), detail=bool(detail), progress=progress_callback(progress))
-    return (image.convert("RGB"), result.convert("RGB")), result
+    path = result_file(result, method=method)
+    return (result_file(image.convert("RGB"), "before"), path), path
 
 
-def inpaint_api(image: str, mask: str, method: str = "gan") -> Image.Image:
+def inpaint_api(image: str, mask: str, method: str = "gan") -> str:
     """/inpaint: image file, mask file (white = fill), method -> the filled image."""
     if image is None or mask is None:
         raise gr.Error("/inpaint needs an image and a mask")
-    return run(inpainter(method or "gan"), image, mask)
+    return result_file(run(inpainter(method or "gan"), image, mask), image, method or "gan")
 
 
 # ---------------------------------------------------------------- Outpaint
@@ -127,16 +171,16 @@ def outpaint_ui(image, sides, pixels, aspect, method, progress=gr.Progress()):
     if image is None:
         raise gr.Error("upload a photo first")
     canvas, mask = run(outpaint_canvas, image, **outpaint_sizes(sides, pixels, aspect))
-    return run(inpainter(method, progress), canvas, mask, progress=progress_callback(progress))
+    return result_file(run(inpainter(method, progress), canvas, mask, progress=progress_callback(progress)), image, method)
 
 
 def outpaint_api(image: str, left: int = 0, right: int = 0, top: int = 0, bottom: int = 0, aspect: str = "none",
-                 method: str = "gan") -> Image.Image:
+                 method: str = "gan") -> str:
     """/outpaint: image file, pixels per side (or an aspect like 16:9), method -> the extended image."""
     sizes = dict(aspect=aspect) if aspect and aspect != "none" else dict(
         left=int(left or 0), right=int(right or 0), top=int(top or 0), bottom=int(bottom or 0))
     canvas, mask = run(outpaint_canvas, image, **sizes)
-    return run(inpainter(method or "gan"), canvas, mask)
+    return result_file(run(inpainter(method or "gan"), canvas, mask), image, method or "gan")
 
 
 # ---------------------------------------------------------------- Bridge
@@ -154,13 +198,13 @@ def bridge_ui(first, second, layout, gap, method, progress=gr.Progress()):
     if first is None or second is None:
         raise gr.Error("upload two photos")
     canvas, mask = run(bridge_canvas, first, second, layout, gap)
-    return run(inpainter(method, progress), canvas, mask, progress=progress_callback(progress))
+    return result_file(run(inpainter(method, progress), canvas, mask, progress=progress_callback(progress)), first, method)
 
 
-def bridge_api(first: str, second: str, layout: str = "horizontal", gap: float = 0.25, method: str = "gan") -> Image.Image:
+def bridge_api(first: str, second: str, layout: str = "horizontal", gap: float = 0.25, method: str = "gan") -> str:
     """/bridge: two image files, layout (horizontal | diagonal), gap share, method -> one scene."""
     canvas, mask = run(bridge_canvas, first, second, layout or "horizontal", float(gap or 0.25))
-    return run(inpainter(method or "gan"), canvas, mask)
+    return result_file(run(inpainter(method or "gan"), canvas, mask), first, method or "gan")
 
 
 # ---------------------------------------------------------------- Compare
@@ -190,17 +234,31 @@ def compare_core(image: Image.Image, mask: np.ndarray | None, difficulty: str, m
     rows = run(compare, small, Image.fromarray(mask), list(methods), truth=truth, progress=progress)
     gallery = [(overlay(small, mask), "input (mask tinted)")]
     table = ["| method | time (ms) | parameters | PSNR ↑ | SSIM ↑ | LPIPS ↓ |", "|---|---|---|---|---|---|"]
-    summary = []
+    summary, notes = [], []
     for r in rows:
         if not r["available"]:
-            table.append(f"| {r['label']} | unavailable: {r['reason']} | | | | |")
+            table.append(f"| {r['label']} | — | — | — | — | — |")
+            notes.append(f"{r['label']} did not run: {r['reason']}")
             summary.append({"method": r["method"], "available": False, "reason": r["reason"]})
             continue
         params = f"{r['parameters'] / 1e6:.2f} M" if r["parameters"] else "0 (classical)"
+        lp = "—" if r["lpips"] is None else f"{r['lpips']:.4f}"
         gallery.append((r["image"], f"{r['label']} · {r['ms']:.0f} ms · PSNR {r['psnr']:.2f}"))
-        table.append(f"| {r['label']} | {r['ms']:.0f} | {params} | {r['psnr']:.2f} | {r['ssim']:.4f} | {r['lpips']:.4f} |")
-        summary.append({k: r[k] for k in ("method", "available", "ms", "parameters", "psnr", "ssim", "lpips", "l1_hole", "accuracy")})
-    return gallery, "\n".join(table), summary
+        table.append(f"| {r['label']} | {r['ms']:.0f} | {params} | {r['psnr']:.2f} | {r['ssim']:.4f} | {lp} |")
+        summary.append({k: r[k] for k in ("method", "available", "ms", "parameters", "psnr", "ssim", "lpips", "l1_hole",
+                                          "accuracy", "lpips_missing") if k in r})
+    missing = sorted({r["lpips_missing"] for r in rows if r.get("lpips_missing")})
+    notes += [f"{m} (— in the table); the fills are shown all the same." for m in missing]
+    return gallery, "\n".join(table + ([""] + [f"*{n}*  " for n in notes] if notes else [])), summary
+
+
+def parse_methods(methods: str) -> list[str]:
+    """The comma-separated methods of /compare: each once, in order, every one known."""
+    names = list(dict.fromkeys(m.strip() for m in (methods or "").split(",") if m.strip()))
+    unknown = [m for m in names if m not in METHODS]
+    if unknown:
+        raise gr.Error(f"unknown method(s) {', '.join(map(repr, unknown[:5]))}; choose from {', '.join(METHODS)}")
+    return names
 
 
 def compare_ui(editor, difficulty, methods, seed, progress=gr.Progress()):
@@ -221,8 +279,7 @@ def compare_api(image: str, mask: str | None = None, difficulty: str = "medium",
         raise gr.Error("/compare needs an image")
     im = run(open_image, image).convert("RGB")
     m = run(open_mask, mask, im.size) if difficulty == "drawn" else None
-    gallery, _, summary = compare_core(im, m, difficulty or "medium", [x for x in (methods or "").split(",") if x],
-                                       int(seed or 0))
+    gallery, _, summary = compare_core(im, m, difficulty or "medium", parse_methods(methods), int(seed or 0))
     return gallery, summary
 
 
@@ -275,9 +332,9 @@ def build() -> gr.Blocks:
                                              info="texture from the photo's own pixels on the network's fill (off: the bare network fill)")
                     inpaint_btn = gr.Button("Inpaint", variant="primary", elem_id="inpaint_button")
                 with gr.Column():
-                    before_after = gr.ImageSlider(label="before / after", type="pil", elem_id="inpaint_slider",
+                    before_after = gr.ImageSlider(label="before / after", type="filepath", elem_id="inpaint_slider",
                                                   buttons=["download", "fullscreen"])
-                    result = gr.Image(type="pil", label="result", elem_id="inpaint_result", format="png", interactive=False,
+                    result = gr.Image(type="filepath", label="result", elem_id="inpaint_result", format="png", interactive=False,
                                       buttons=["download"])
                     reuse = gr.Button("Use as input", elem_id="inpaint_reuse")
             if EXAMPLES:
@@ -289,7 +346,7 @@ def build() -> gr.Blocks:
         with gr.Tab("Outpaint", id="outpaint"):
             with gr.Row():
                 with gr.Column():
-                    out_in = gr.Image(type="pil", label="photo", elem_id="outpaint_input")
+                    out_in = gr.Image(type="filepath", image_mode=None, label="photo", elem_id="outpaint_input")
                     sides = gr.CheckboxGroup(["left", "right", "top", "bottom"], value=["left", "right"], label="extend")
                     pixels = gr.Slider(16, 1024, 256, step=16, label="pixels per side")
                     aspect = gr.Dropdown(ASPECTS, value="none", label="or extend to aspect ratio")
@@ -297,7 +354,7 @@ def build() -> gr.Blocks:
                     out_btn = gr.Button("Outpaint", variant="primary")
                 with gr.Column():
                     out_preview = gr.Image(label="canvas preview (tinted = new)", interactive=False)
-                    out_result = gr.Image(type="pil", label="result", format="png", buttons=["download"], interactive=False)
+                    out_result = gr.Image(type="filepath", label="result", format="png", buttons=["download"], interactive=False)
                     out_reuse = gr.Button("Use as input (grow a panorama)")
             if EXAMPLES:
                 gr.Examples(EXAMPLES, inputs=out_in)
@@ -309,8 +366,9 @@ def build() -> gr.Blocks:
 
         with gr.Tab("Bridge", id="bridge"):
             with gr.Row():
-                first = gr.Image(type="pil", label="first photo (left / top-left)")
-                second = gr.Image(type="pil", label="second photo (right / bottom-right)")
+                # Paths, decoded by ganpaint's own reader: only photo formats, clear messages, size checked first.
+                first = gr.Image(type="filepath", image_mode=None, label="first photo (left / top-left)")
+                second = gr.Image(type="filepath", image_mode=None, label="second photo (right / bottom-right)")
             with gr.Row():
                 layout = gr.Radio(["horizontal", "diagonal"], value="horizontal", label="layout")
                 gap = gr.Slider(0.05, 0.6, 0.25, step=0.05, label="gap (share of width, horizontal)")
@@ -318,7 +376,7 @@ def build() -> gr.Blocks:
             br_btn = gr.Button("Bridge", variant="primary")
             with gr.Row():
                 br_preview = gr.Image(label="layout preview (tinted = filled)", interactive=False)
-                br_result = gr.Image(type="pil", label="scene", format="png", buttons=["download"], interactive=False)
+                br_result = gr.Image(type="filepath", label="scene", format="png", buttons=["download"], interactive=False)
             if len(EXAMPLES) >= 2:
                 gr.Examples([[EXAMPLES[0], EXAMPLES[1]], [EXAMPLES[2], EXAMPLES[3]]], inputs=[first, second])
             for trigger in (first.change, second.change, layout.change, gap.change):
@@ -357,7 +415,7 @@ def build() -> gr.Blocks:
             files = [gr.File(type="filepath", label=n) for n in ("image", "mask_or_second")]
             text = [gr.Textbox(label=n) for n in ("method", "aspect", "layout", "difficulty", "methods")]
             nums = [gr.Number(label=n) for n in ("left", "right", "top", "bottom", "gap", "seed")]
-            api_image = gr.Image(type="pil", format="png", label="result")
+            api_image = gr.Image(type="filepath", format="png", label="result")
             api_gallery, api_json = gr.Gallery(label="results"), gr.JSON(label="summary")
             hidden = gr.Button()
         image_file, second_file = files

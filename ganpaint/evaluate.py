@@ -70,19 +70,25 @@ def row_order(r: dict) -> tuple[int, int]:
     return TASKS.index(r.get("task", "inpaint")), list(DIFFICULTY).index(d) if d in DIFFICULTY else -1
 
 
-def image_metrics(result: np.ndarray, truth: np.ndarray, hole: np.ndarray) -> dict:
-    """Metrics of one result against the truth, on a [0, 1] scale."""
+def image_metrics(result: np.ndarray, truth: np.ndarray, hole: np.ndarray, lpips_optional: bool = False) -> dict:
+    """Metrics of one result against the truth, on a [0, 1] scale.
+
+    With ``lpips_optional`` a LPIPS network that cannot be loaded (offline, no local weights) gives
+    ``lpips: None`` and the reason in ``lpips_missing`` instead of an error.
+    """
     a = torch.from_numpy(np.array(result)).permute(2, 0, 1)[None].float() / 255
     b = torch.from_numpy(np.array(truth)).permute(2, 0, 1)[None].float() / 255
     diff = (a - b).abs()
     h = torch.from_numpy(hole)[None, None].float()
-    return {
-        "psnr": psnr(a, b).item(),
-        "ssim": ssim(a, b).item(),
-        "lpips": lpips(a, b).item(),
-        "l1_hole": ((diff * h).sum() / (h.sum() * 3)).item(),
-        "accuracy": 1 - diff.mean().item(),
-    }
+    row = {"psnr": psnr(a, b).item(), "ssim": ssim(a, b).item(), "lpips": None,
+           "l1_hole": ((diff * h).sum() / (h.sum() * 3)).item(), "accuracy": 1 - diff.mean().item()}
+    try:
+        row["lpips"] = lpips(a, b).item()
+    except Exception as e:  # the network's weights could not be had
+        if not lpips_optional:
+            raise
+        row["lpips_missing"] = f"LPIPS could not be computed: {(str(e).splitlines() or [type(e).__name__])[0]}"
+    return row
 
 
 def make_inpainter(name: str, weights: str | None, max_side: int | None = None):
@@ -153,13 +159,13 @@ def compare(image, mask, methods: list[str], truth: np.ndarray | None = None, pr
                 inpainter.warmup()
                 result, ms = inpainter.timed(image, mask, progress=step, **options)
                 row.update(image=result, ms=ms, parameters=inpainter.parameters)
-                if truth is not None:
-                    hole = open_mask(mask, result.size) if hole is None else hole
-                    row.update(image_metrics(np.asarray(result.convert("RGB")), truth, hole))
             except InpaintError:
                 raise  # bad input: the same for every method, so the caller should see it
             except Exception as e:  # weights that cannot be had, out of memory...
                 row.update(available=False, reason=str(e).splitlines()[0] if str(e) else type(e).__name__)
+            if truth is not None and row["available"]:  # a metric that fails never throws the fill away
+                hole = open_mask(mask, row["image"].size) if hole is None else hole
+                row.update(image_metrics(np.asarray(row["image"].convert("RGB")), truth, hole, lpips_optional=True))
         rows.append(row)
     return rows
 

@@ -89,3 +89,49 @@ def test_files_outside_the_app_are_not_served(app_url):
             assert b"root:" not in body and b"import gradio" not in body, path
         except urllib.error.HTTPError as e:
             assert e.code in (403, 404), path
+
+
+def test_twenty_concurrent_identical_requests_get_twenty_complete_results(client, photo_and_mask):
+    from gradio_client import handle_file
+
+    photo, mask_file, original, mask = photo_and_mask
+    jobs = [client.submit(handle_file(photo), handle_file(mask_file), "telea", api_name="/inpaint") for _ in range(20)]
+    outputs = [open(job.result(timeout=300), "rb").read() for job in jobs]
+    assert len(set(outputs)) == 1  # identical, and none cut short
+    out = np.asarray(Image.open(__import__("io").BytesIO(outputs[0])))
+    assert np.array_equal(out[mask == 0], original[mask == 0])
+
+
+def test_float_images_come_back_as_16_bit_grey(client, tmp_path):
+    from gradio_client import handle_file
+
+    arr = np.random.default_rng(0).uniform(0.1, 0.9, (48, 64)).astype(np.float32)
+    Image.fromarray(arr).save(tmp_path / "float.tif")
+    mask = np.zeros((48, 64), np.uint8)
+    mask[10:30, 10:40] = 255
+    Image.fromarray(mask).save(tmp_path / "m.png")
+    out = Image.open(client.predict(handle_file(tmp_path / "float.tif"), handle_file(tmp_path / "m.png"), "telea",
+                                    api_name="/inpaint"))
+    assert out.mode.startswith("I")
+    values = np.asarray(out).astype(np.float64)
+    assert np.array_equal(values[mask == 0], np.round(arr.astype(np.float64) * 65535)[mask == 0])
+
+
+def test_compare_checks_its_methods_list(client):
+    from gradio_client import handle_file
+
+    photo = handle_file(ROOT / "examples" / "004.jpg")
+    with pytest.raises(Exception, match="unknown method.*'magic'.*choose from gan"):
+        client.predict(photo, None, "easy", "gan,magic", 0, api_name="/compare")
+    _, summary = client.predict(photo, None, "easy", "telea,telea,ns,telea", 0, api_name="/compare")
+    assert [s["method"] for s in summary] == ["telea", "ns"]
+
+
+def test_error_messages_name_the_file_not_the_servers_upload_folder(client, tmp_path):
+    from gradio_client import handle_file
+
+    (tmp_path / "holiday.png").write_text("not an image")
+    Image.new("L", (8, 8), 255).save(tmp_path / "m.png")
+    with pytest.raises(Exception) as err:
+        client.predict(handle_file(tmp_path / "holiday.png"), handle_file(tmp_path / "m.png"), "telea", api_name="/inpaint")
+    assert "holiday.png" in str(err.value) and "/tmp" not in str(err.value) and "gradio" not in str(err.value)

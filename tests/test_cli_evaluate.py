@@ -230,3 +230,21 @@ def test_cli_batch_goes_on_past_a_bad_file_and_exits_non_zero(photos, tmp_path, 
     assert exit_.value.code == 1
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for p in photos.iterdir())
     assert "1 failed" in capsys.readouterr().err
+
+
+def test_compare_keeps_the_fills_when_lpips_cannot_be_computed(monkeypatch):
+    import ganpaint.evaluate as ev
+
+    def offline(a, b):
+        raise OSError("<urlopen error [Errno -3] Temporary failure in name resolution>")
+
+    monkeypatch.setattr(ev, "lpips", offline)
+    img = np.random.default_rng(0).integers(0, 256, (40, 40, 3), np.uint8)
+    mask = np.zeros((40, 40), np.uint8)
+    mask[10:20, 10:20] = 255
+    rows = ev.compare(img, mask, ["telea", "ns"], truth=img)
+    for r in rows:
+        assert r["available"] and r["image"].size == (40, 40) and r["psnr"] > 5
+        assert r["lpips"] is None and "LPIPS could not be computed: <urlopen error" in r["lpips_missing"]
+    with pytest.raises(OSError):  # an evaluation table must not silently lose a column
+        ev.image_metrics(img, img, mask > 0)
