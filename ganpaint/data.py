@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -82,9 +83,14 @@ class TrainSet(torch.utils.data.Dataset):
         return to_tensor(crop[None])[0], torch.from_numpy(mask).float()[None]
 
 
-def batches(dataset: TrainSet, batch_size: int, start_step: int = 0, num_workers: int = 0):
-    """Endless iterator of (images, masks) batches beginning at ``start_step``."""
-    sampler = range(start_step * batch_size, len(dataset))
+def batches(dataset: TrainSet, batch_size: int, start_step: int = 0, num_workers: int = 0, rank: int = 0, world: int = 1):
+    """Endless iterator of (images, masks) batches beginning at ``start_step``.
+
+    With ``world`` processes, step ``s`` of process ``rank`` gets samples ``((s * world + rank) * batch_size, ...)``:
+    its own shard, and the same samples after a resume. One process sees exactly the batches it always did.
+    """
+    sampler = (i for s in itertools.count(start_step) for i in range((s * world + rank) * batch_size,
+                                                                     (s * world + rank + 1) * batch_size))
     loader = torch.utils.data.DataLoader(
         dataset, batch_size=batch_size, sampler=sampler, num_workers=num_workers,
         persistent_workers=num_workers > 0, drop_last=True,

@@ -149,3 +149,83 @@ def test_ablation_trains_each_variant_once_and_tables_them(photos, tmp_path):
     assert len(json.loads((tmp_path / "ablation.json").read_text())["commands"]) == 2
     with pytest.raises(SystemExit):  # rows of a different budget are not mixed in
         ablation.main(argv + ["--steps", "3"])
+
+
+def _tiny_flags(photos, out, steps):
+    return ["--data", str(photos), "--val-data", str(photos), "--out", str(out), "--size", "32", "--batch-size", "2",
+            "--steps", str(steps), "--g-channels", ",".join(map(str, TINY["channels"])),
+            "--g-decoder-channels", ",".join(map(str, TINY["decoder_channels"])),
+            "--g-dilations", ",".join(map(str, TINY["dilations"])), "--d-base", "8", "--perceptual-weight", "0",
+            "--val-every", "2", "--val-n", "2", "--ckpt-every", "2", "--warmup-steps", "1", "--threads", "1"]
+
+
+def test_two_cpu_processes_train_with_ddp_stay_identical_and_resume(photos, tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT, free_port
+
+    def torchrun(steps, *extra):
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port", str(free_port()),
+               "train.py", "gan", *_tiny_flags(photos, tmp_path / "ddp", steps), *extra]
+        run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+        return run
+
+    # check_replicas runs at every checkpoint and raises if the two processes' generators differ by one bit
+    torchrun(2)
+    first = torch.load(tmp_path / "ddp" / "ckpt.pt", weights_only=True)
+    run = torchrun(4, "--resume")
+    state = torch.load(tmp_path / "ddp" / "ckpt.pt", weights_only=True)
+    assert first["step"] == 2 and state["step"] == 4 and state["hardware"][-1].startswith("2 x ")
+    assert run.stdout.count("resumed from") == 1  # rank 0 alone logs
+    assert [int(r["step"]) for r in csv.DictReader(open(tmp_path / "ddp" / "log.csv"))] == [2, 4]
+    assert any(not torch.equal(first["g"][k], state["g"][k]) for k in state["g"])
+
+
+def test_each_process_gets_its_own_shard_and_one_process_the_old_batches(photos):
+    from ganpaint.data import batches
+
+    ds = TrainSet(photos, size=32, seed=0)
+    one = next(batches(ds, 2, start_step=3))[0]
+    rank0, rank1 = (next(batches(ds, 2, start_step=3, rank=r, world=2))[0] for r in (0, 1))
+    torch.testing.assert_close(one, torch.stack([ds[6][0], ds[7][0]]))
+    torch.testing.assert_close(rank0, torch.stack([ds[12][0], ds[13][0]]))
+    torch.testing.assert_close(rank1, torch.stack([ds[14][0], ds[15][0]]))
+
+
+def test_push_to_hub_uploads_weights_card_config_and_training_info(photos, tmp_path, monkeypatch):
+    import huggingface_hub
+
+    from ganpaint.inpainters.gan import GANInpainter
+
+    calls = {}
+
+    def fake_upload(repo_id, folder_path, commit_message):
+        calls["files"] = {p.name: p.read_bytes() for p in __import__("pathlib").Path(folder_path).iterdir()}
+        calls["repo"] = repo_id
+        return f"https://huggingface.co/{repo_id}"
+
+    monkeypatch.setattr(huggingface_hub, "create_repo", lambda repo_id, exist_ok: None)
+    monkeypatch.setattr(huggingface_hub, "upload_folder", fake_upload)
+    cfg = parse_config(GANConfig, _tiny_flags(photos, tmp_path / "run", 2) + ["--push-to-hub", "me/ganpaint-test"])
+    main(cfg)
+    files = calls["files"]
+    assert calls["repo"] == "me/ganpaint-test"
+    assert {"model.safetensors", "config.json", "README.md", "training.json"} <= set(files)
+    assert json.loads(files["config.json"])["train_size"] == 32
+    assert b"library_name: ganpaint" in files["README.md"] and json.loads(files["training.json"])["steps"] == 2
+    # A Hub download is this folder without training.json: the working resolution comes from config.json.
+    hub = tmp_path / "hub_layout"
+    hub.mkdir()
+    for name in ("model.safetensors", "config.json"):
+        (hub / name).write_bytes(files[name])
+    g = Generator.from_pretrained(str(hub))
+    assert g.train_size == 32
+    assert GANInpainter(str(hub), device="cpu").max_side == 256  # 1.5 x 32, at least 256
+    Generator(**TINY, train_size=320).save_pretrained(tmp_path / "big_crop")
+    assert GANInpainter(str(tmp_path / "big_crop"), device="cpu").max_side == 480  # from config.json alone
+    assert GANInpainter(str(ROOT_WEIGHTS), device="cpu").max_side == 384
+
+
+ROOT_WEIGHTS = __import__("conftest").ROOT / "weights" / "gan"

@@ -21,12 +21,15 @@ def default_weights() -> str:
     return os.environ.get("GANPAINT_GAN_WEIGHTS", str(DEFAULT_WEIGHTS))
 
 
-def working_side(weights: str) -> int:
+def working_side(weights: str, generator: Generator | None = None) -> int:
     """The largest side the GAN fills at directly: 1.5x its training crop, at least 256 px. Larger regions are
     downscaled, filled and the fill upscaled: run far above its training scale the generator fills much worse,
-    and for the 256² weights 384 px filled best on val/ at 512² (model card, *Working resolution*)."""
+    and for the 256² weights 384 px filled best on val/ at 512² (model card, *Working resolution*).
+
+    The crop comes from the generator's own config (``train_size``, saved with the weights, so a Hub download
+    has it), else an older folder's ``training.json``, else 128."""
     info = Path(weights) / "training.json"
-    size = json.loads(info.read_text())["size"] if info.is_file() else 128
+    size = getattr(generator, "train_size", 0) or (json.loads(info.read_text())["size"] if info.is_file() else 128)
     return max(3 * size // 2, 256)
 
 
@@ -78,12 +81,12 @@ class GANInpainter(Inpainter):
         working resolution read from the weights' ``training.json``."""
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.weights_path = weights or default_weights()
-        self.max_side = max_side or working_side(self.weights_path)
         if generator is None:
             if not Path(self.weights_path).exists() and not _looks_like_repo_id(self.weights_path):
                 raise FileNotFoundError(f"no GAN weights at {self.weights_path}: train them with `python train.py gan`, "
                                         "or pass a save_pretrained folder or a Hub repo id")
             generator = load_generator(self.weights_path)
+        self.max_side = max_side or working_side(self.weights_path, generator)
         self.generator = generator.eval().to(self.device, memory_format=torch.channels_last)
         self.session = None
         if variant == "onnx":

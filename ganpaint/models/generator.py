@@ -78,11 +78,15 @@ class Generator(nn.Module, PyTorchModelHubMixin, library_name="ganpaint", tags=[
         fourier_every: int = 2,
         use_edges: bool = False,
         upsample: str = "nearest",
+        train_size: int = 0,
     ):
         super().__init__()
         if upsample not in ("nearest", "bilinear"):
             raise ValueError(f"upsample must be 'nearest' or 'bilinear', not {upsample!r}")
         self.use_edges, self.upsample = use_edges, upsample
+        # The crop side it was trained at, saved in config.json with the weights (0: unknown): inference's
+        # working resolution follows from it, also for a Hub download that has no training.json.
+        self.train_size = train_size
         c0, c1, c2, c3 = channels
         cin = (5 if use_edges else 4) * 4
         self.enc = nn.ModuleList([conv(cin, c0), conv(c0, c1, 2), conv(c1, c2, 2), conv(c2, c3, 2)])

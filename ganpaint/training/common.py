@@ -172,5 +172,56 @@ class Timer:
 
 
 def unwrap(model):
-    """The plain module behind torch.compile's wrapper."""
-    return getattr(model, "_orig_mod", model)
+    """The plain module behind torch.compile's and DistributedDataParallel's wrappers."""
+    model = getattr(model, "_orig_mod", model)
+    return model.module if isinstance(model, torch.nn.parallel.DistributedDataParallel) else model
+
+
+# ---------------------------------------------------------------- several processes (torchrun)
+def setup_distributed(device: torch.device) -> tuple[int, int, torch.device]:
+    """(rank, world size, this process's device). Under ``torchrun`` (WORLD_SIZE > 1) joins the process group:
+    NCCL with one GPU per process on CUDA, gloo on the CPU. A plain run is rank 0 of 1."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1:
+        return 0, 1, device
+    import torch.distributed as dist
+
+    if device.type == "cuda":
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+        torch.cuda.set_device(device)
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    return dist.get_rank(), world, device
+
+
+def all_mean(value: float, world: int, device: torch.device) -> float:
+    """The mean of a number over all processes, so every rank takes the same decisions (e.g. skip the D step)."""
+    if world == 1:
+        return value
+    import torch.distributed as dist
+
+    t = torch.tensor([value], dtype=torch.float64, device=device)
+    dist.all_reduce(t)
+    return t.item() / world
+
+
+def check_replicas(model: torch.nn.Module, world: int):
+    """Raise if the processes' copies of ``model`` have drifted apart (they must stay bit-identical)."""
+    if world == 1:
+        return
+    import torch.distributed as dist
+
+    flat = torch.cat([p.detach().float().flatten().cpu() for p in model.parameters()]).double()
+    mine = torch.stack([flat.sum(), (flat * torch.arange(flat.numel(), dtype=torch.float64)).sum()])
+    every = [torch.zeros_like(mine) for _ in range(world)]
+    dist.all_gather(every, mine.to(next(model.parameters()).device))
+    if any(not torch.equal(e.cpu(), every[0].cpu()) for e in every):
+        raise RuntimeError(f"the {world} processes' models differ: {[e.tolist() for e in every]}")
+
+
+def end_distributed(world: int):
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.barrier()
+        dist.destroy_process_group()

@@ -1,6 +1,7 @@
 """Train the inpainting GAN. Reads top to bottom: config, setup, data, models, optimisers, loop.
 
     python train.py gan --data ../shared/data/scenery/train --out runs/gan
+    torchrun --nproc_per_node=N train.py gan ...   # N processes (GPUs, or CPU with gloo), --batch-size each
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from tqdm import tqdm
 from ..data import TrainSet, batches, validation_set
 from ..losses import GANLoss, PerceptualLoss, feature_matching, hole_l1, r1_penalty, ssim_loss
 from ..models import Generator, PatchDiscriminator
-from .common import (CSVLog, EMA, Timer, cosine_lr, load_checkpoint, parse_config, run_hardware, save_checkpoint,
-                     start_run, unwrap, val_report, write_training_info)
+from .common import (CSVLog, EMA, Timer, all_mean, check_replicas, cosine_lr, end_distributed, load_checkpoint,
+                     parse_config, run_hardware, save_checkpoint, setup_distributed, start_run, unwrap, val_report,
+                     write_training_info)
 
 
 @dataclass
@@ -92,16 +94,18 @@ def validate(g, images, masks, device, out_png: Path | None = None, batch: int =
 def main(cfg: GANConfig):
     # 1. Setup; with --resume the checkpoint's config wins, except for the budget and where to stop
     cfg, state, out, device = start_run(cfg)
+    rank, world, device = setup_distributed(device)  # under torchrun: this process's rank and GPU
+    main_proc = rank == 0  # logs, validation and checkpoints come from one process
     memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format
     ckpt_path = out / "ckpt.pt"
 
     # 2. Data
     dataset = TrainSet(cfg.data, cfg.size, seed=cfg.seed)
-    val_images, val_masks = validation_set(cfg.val_data, cfg.size, n=cfg.val_n) if cfg.val_data else (None, None)
+    val_images, val_masks = validation_set(cfg.val_data, cfg.size, n=cfg.val_n) if cfg.val_data and main_proc else (None, None)
 
     # 3. Models
     g = Generator(channels=cfg.g_channels, decoder_channels=cfg.g_decoder_channels, dilations=cfg.g_dilations,
-                  fourier_every=cfg.g_fourier_every, use_edges=cfg.use_edges, upsample=cfg.g_upsample)
+                  fourier_every=cfg.g_fourier_every, use_edges=cfg.use_edges, upsample=cfg.g_upsample, train_size=cfg.size)
     d = PatchDiscriminator(base=cfg.d_base, n_layers=cfg.d_layers)
     if cfg.init_from and state is None:
         if Path(cfg.init_from).is_file():
@@ -115,7 +119,9 @@ def main(cfg: GANConfig):
     ema = EMA(g, cfg.ema_decay)
     perceptual = PerceptualLoss(cfg.perceptual_layers, size=cfg.perceptual_size or None).to(device) if cfg.perceptual_weight else None
     gan_loss = GANLoss(cfg.gan_loss)
-    print(f"G: {sum(p.numel() for p in g.parameters()) / 1e6:.2f} M params, D: {sum(p.numel() for p in d.parameters()) / 1e6:.2f} M")
+    if main_proc:
+        print(f"G: {sum(p.numel() for p in g.parameters()) / 1e6:.2f} M params, D: {sum(p.numel() for p in d.parameters()) / 1e6:.2f} M"
+              + (f", {world} processes" if world > 1 else ""))
 
     # 4. Optimisers
     opt_g = torch.optim.Adam(g.parameters(), lr=cfg.lr_g, betas=(0.5, 0.999))
@@ -128,11 +134,20 @@ def main(cfg: GANConfig):
         opt_g.load_state_dict(state["opt_g"])
         opt_d.load_state_dict(state["opt_d"])
         step, d_acc, elapsed_before = state["step"], state["d_acc"], state["minutes"]
-        print(f"resumed from {ckpt_path} at step {step}")
-    hardware = run_hardware(state, device)
-    g_train, d_train = (torch.compile(g), torch.compile(d)) if cfg.compile else (g, d)
+        print(f"resumed from {ckpt_path} at step {step}") if main_proc else None
+    hardware = run_hardware(state, device) if world == 1 else [f"{world} x {h}" for h in run_hardware(state, device)]
+    g_train, d_train = g, d
+    if world > 1:  # gradients averaged over the processes; every replica takes the same step
+        from torch.nn.parallel import DistributedDataParallel as DDP
+
+        g_train, d_train = DDP(g), DDP(d)
+    if cfg.compile:
+        g_train, d_train = torch.compile(g_train), torch.compile(d_train)
 
     def save():
+        check_replicas(g, world)
+        if not main_proc:
+            return
         save_checkpoint(ckpt_path, {
             "g": g.state_dict(), "d": d.state_dict(), "ema": ema.model.state_dict(),
             "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step, "d_acc": d_acc,
@@ -146,8 +161,8 @@ def main(cfg: GANConfig):
                                    "d_acc", "d_step", "images_per_s", "val_psnr", "val_ssim", "val_lpips"])
     timer = Timer()
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp and device.type == "cuda")
-    data = batches(dataset, cfg.batch_size, start_step=step, num_workers=cfg.num_workers)
-    bar = tqdm(total=cfg.steps, initial=step, desc="gan", dynamic_ncols=True)
+    data = batches(dataset, cfg.batch_size, start_step=step, num_workers=cfg.num_workers, rank=rank, world=world)
+    bar = tqdm(total=cfg.steps, initial=step, desc="gan", dynamic_ncols=True, disable=not main_proc)
     images_seen_t0, t0 = 0, time.time()
     while step < cfg.steps and not (cfg.max_minutes and timer.minutes() >= cfg.max_minutes):
         images, masks = next(data)
@@ -174,7 +189,7 @@ def main(cfg: GANConfig):
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             opt_d.step()
-        acc = ((real_logits > 0).float().mean() + (fake_logits_d < 0).float().mean()).item() / 2
+        acc = all_mean(((real_logits > 0).float().mean() + (fake_logits_d < 0).float().mean()).item() / 2, world, device)
         d_acc = 0.9 * d_acc + 0.1 * acc
 
         # Generator step
@@ -197,7 +212,7 @@ def main(cfg: GANConfig):
         images_seen_t0 += cfg.batch_size
         bar.update(1)
 
-        if step % 10 == 0 or step % cfg.val_every == 0 or step == cfg.steps:
+        if main_proc and (step % 10 == 0 or step % cfg.val_every == 0 or step == cfg.steps):
             rate = images_seen_t0 / (time.time() - t0)
             row = {"step": step, "minutes": round(elapsed_before + timer.minutes(), 3), "lr_g": get_lr(step, cfg.lr_g, cfg),
                    "g_loss": g_loss.item(), **{k: v.item() for k, v in losses.items()}, "d_loss": d_loss.item(),
@@ -210,6 +225,9 @@ def main(cfg: GANConfig):
             save()
     bar.close()
     save()
+    end_distributed(world)
+    if not main_proc:
+        return step
     print(f"stopped at step {step} after {timer.minutes():.1f} min; checkpoint {ckpt_path}, generator {out / 'generator'}")
 
     # 6. Publish
