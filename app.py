@@ -9,6 +9,7 @@ API endpoints for gradio_client: /inpaint, /outpaint, /bridge, /compare.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -32,6 +33,48 @@ ASPECTS = ["none", "1:1", "4:3", "3:2", "16:9", "21:9", "3:1", "9:16"]
 COMPARE_MAX_SIDE = 512  # the comparison runs every method on the same, modest size
 RESULTS = Path(os.environ.get("GANPAINT_RESULTS_DIR") or Path(tempfile.gettempdir()) / "ganpaint-results")
 KEEP_RESULTS_S = 3600  # result files older than this are swept away
+PREVIEW_SIDE = 2048  # the before/after view shows at most this long side: a 12 MP PNG takes seconds to encode and load
+PAINT_SIDE = 768  # the Inpaint editor paints on a copy at most this long side; the fill uses the original
+STAGE_LOG = os.environ.get("GANPAINT_STAGE_LOG")  # JSON lines of each Inpaint request's stages (benchmark --app)
+
+
+class Stages:
+    """Seconds per stage of one request, appended to GANPAINT_STAGE_LOG when set (requests one at a time)."""
+
+    decode_s = 0.0  # the editor's decoding of the uploaded photo and brush layer, set by MaskEditor
+
+    def __init__(self):
+        self.times, self.t = {"editor decode": Stages.decode_s}, time.perf_counter()
+
+    def lap(self, name: str):
+        now = time.perf_counter()
+        self.times[name] = now - self.t
+        self.t = now
+
+    def write(self):
+        if STAGE_LOG:
+            with open(STAGE_LOG, "a") as f:
+                f.write(json.dumps(self.times) + "\n")
+
+
+class MaskEditor(gr.ImageEditor):
+    """gr.ImageEditor that decodes only the photo and the brush layer: the flattened composite, which nothing
+    here uses, would be one more full-size PNG decode per request."""
+
+    def get_block_name(self):
+        return "imageeditor"  # the same front end
+
+    def preprocess(self, payload):
+        t = time.perf_counter()
+        if payload is not None:
+            cached = self.blob_storage.get(payload.id) if payload.id is not None else None
+            if cached is not None:
+                cached.composite = None
+            else:
+                payload = payload.model_copy(update={"composite": None})
+        value = super().preprocess(payload)
+        Stages.decode_s = time.perf_counter() - t
+        return value
 
 
 def result_file(image: Image.Image, name: str = "ganpaint", method: str = "") -> str:
@@ -41,15 +84,33 @@ def result_file(image: Image.Image, name: str = "ganpaint", method: str = "") ->
     file for every identical request, so a download could be cut short by the next identical
     request. A path of our own is copied into Gradio's cache atomically instead.
     """
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    sweep_results()
-    folder = Path(tempfile.mkdtemp(dir=RESULTS))
+    folder = Path(tempfile.mkdtemp(dir=_results_dir()))
     stem = Path(name).stem if isinstance(name, (str, Path)) else "ganpaint"  # downloads named after the input
     path = folder / f"{stem}{'_' + method if method else ''}.png"
     part = folder / ".part.png"
-    encodable(image).save(part, format="PNG")
+    encodable(image).save(part, format="PNG", compress_level=1)  # lossless; level 1 encodes ~5x faster than 6
     os.replace(part, path)
     return str(path)
+
+
+def preview_file(image: Image.Image, name: str) -> str:
+    """A light JPEG copy (long side at most PREVIEW_SIDE) for what is only looked at; downloads stay full PNGs."""
+    image = image.convert("RGB")
+    scale = PREVIEW_SIDE / max(image.size)
+    if scale < 1:
+        image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.BILINEAR,
+                             reducing_gap=2.0)
+    folder = Path(tempfile.mkdtemp(dir=_results_dir()))
+    part, path = folder / ".part.jpg", folder / f"{name}.jpg"
+    image.save(part, format="JPEG", quality=90)
+    os.replace(part, path)
+    return str(path)
+
+
+def _results_dir() -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    sweep_results()
+    return RESULTS
 
 
 def sweep_results():
@@ -115,13 +176,52 @@ def editor_to_inputs(value) -> tuple[Image.Image, np.ndarray]:
     image = value["background"]
     if image.mode == "RGBA" and np.asarray(image)[..., 3].min() == 255:
         image = image.convert("RGB")  # the editor always hands over RGBA; an opaque photo stays RGB
-    layers = [layer for layer in value.get("layers") or [] if layer is not None]
-    mask = np.zeros((image.height, image.width), bool)
-    for layer in layers:
-        mask |= np.asarray(layer.convert("RGBA"))[..., 3] > 0
-    if not mask.any():
+    return image, painted(value, image.size)
+
+
+def painted(value, size: tuple[int, int]) -> np.ndarray:
+    """The brush layers' alpha as a mask of ``size``: strokes on the painting copy are scaled to the photo."""
+    layers = [layer for layer in (value or {}).get("layers") or [] if layer is not None]
+    if not layers:
         raise gr.Error("the mask is empty: paint over the part to fill")
-    return image, mask
+    alpha = np.zeros(layers[0].size[::-1], bool)
+    for layer in layers:
+        alpha |= np.asarray(layer.convert("RGBA"))[..., 3] > 0
+    if not alpha.any():
+        raise gr.Error("the mask is empty: paint over the part to fill")
+    if alpha.shape[::-1] == tuple(size):
+        return alpha
+    return np.asarray(Image.fromarray(alpha.astype(np.uint8) * 255).resize(size, Image.Resampling.BILINEAR)) >= 128
+
+
+def painting_copy(photo: str | None):
+    """The Inpaint tab's editor value for a newly chosen photo: a copy PAINT_SIDE on its long side.
+
+    The browser then encodes only that copy when Inpaint is clicked (a 12 MP canvas takes it many seconds), and
+    the brush covers the same share of any photo, small or large; the fill works on the original file, with the
+    strokes scaled to it. Refused photos are refused here, on upload, not after painting.
+    """
+    if not photo:
+        return None
+    image = run(open_image, photo)
+    rgb = image.convert("RGBA") if "A" in image.getbands() or "transparency" in image.info else image.convert("RGB")
+    scale = PAINT_SIDE / max(image.size)
+    size = (max(round(image.width * scale), 1), max(round(image.height * scale), 1))
+    rgb = rgb.resize(size, Image.Resampling.BILINEAR if scale < 1 else Image.Resampling.NEAREST, reducing_gap=2.0)
+    if rgb.mode == "RGBA":  # transparent pixels shown on white, as in the result view
+        rgb = Image.alpha_composite(Image.new("RGBA", rgb.size, "white"), rgb).convert("RGB")
+    folder = Path(tempfile.mkdtemp(dir=_results_dir()))
+    path = folder / f"{Path(photo).stem}.jpg"
+    rgb.save(path, format="JPEG", quality=92)
+    return {"background": str(path), "layers": [], "composite": None}
+
+
+def transparent(image: Image.Image) -> np.ndarray | None:
+    """Where the photo is fully transparent (the natural canvas to fill), or None for an opaque photo."""
+    if "A" not in image.getbands() and "transparency" not in image.info:
+        return None
+    alpha = np.asarray(image.convert("RGBA"))[..., 3] == 0
+    return alpha if alpha.any() else None
 
 
 def overlay(image: Image.Image, mask) -> Image.Image:
@@ -133,12 +233,34 @@ def overlay(image: Image.Image, mask) -> Image.Image:
 
 
 # ---------------------------------------------------------------- Inpaint
-def inpaint_ui(editor, method, strategy, grow, feather, detail=True, progress=gr.Progress()):
-    image, mask = editor_to_inputs(editor)
+def inpaint_ui(photo, editor, method, strategy, grow, feather, detail=True, fill_transparent=True,
+               progress=gr.Progress()):
+    stages = Stages()
+    if not photo:
+        raise gr.Error("upload a photo first")
+    image = run(open_image, photo)
+    clear = transparent(image) if fill_transparent else None
+    try:
+        mask = painted(editor, image.size)
+    except gr.Error:
+        if clear is None:
+            raise
+        mask = np.zeros(clear.shape, bool)  # nothing painted: fill just the transparent pixels
+    if clear is not None:
+        mask |= clear
+    stages.lap("to image and mask")
     result = run(inpainter(method, progress), image, Image.fromarray(mask), strategy=strategy, grow=int(grow),
                  feather=int(feather), detail=bool(detail), progress=progress_callback(progress))
-    path = result_file(result, method=method)
-    return (result_file(image.convert("RGB"), "before"), path), path
+    stages.lap("fill")
+    before_after = (preview_file(image, "before"), preview_file(result, "after"))
+    stages.lap("encode previews (JPEG)")
+    stages.write()
+    return before_after, result  # the full PNG is written by inpaint_download, after the previews are shown
+
+
+def inpaint_download(result: Image.Image | None, photo: str | None, method: str) -> str | None:
+    """The full-resolution, lossless result for download and reuse (a 12 MP PNG takes half a second)."""
+    return result_file(result, photo, method) if result is not None else None
 
 
 def inpaint_api(image: str, mask: str, method: str = "gan") -> str:
@@ -315,11 +437,13 @@ def build() -> gr.Blocks:
         with gr.Tab("Inpaint", id="inpaint"):
             with gr.Row():
                 with gr.Column():
-                    editor = gr.ImageEditor(
-                        type="pil", image_mode="RGBA", layers=False, label="photo: paint the area to fill",
-                        brush=gr.Brush(colors=["#ffffff"], color_mode="fixed", default_size=40),
-                        eraser=gr.Eraser(default_size=40), transforms=(), elem_id="inpaint_editor", height=520,
-                        format="png",  # lossless: pixels outside the mask must survive the round trip
+                    photo = gr.Image(type="filepath", image_mode=None, label="1. photo (any size up to 4096×4096)",
+                                     elem_id="inpaint_photo", height=160, sources=["upload", "clipboard"])
+                    editor = MaskEditor(
+                        type="pil", image_mode="RGBA", layers=False, label="2. paint the area to fill",
+                        brush=gr.Brush(colors=["#ffffff"], color_mode="fixed", default_size=24),
+                        eraser=gr.Eraser(default_size=24), transforms=(), elem_id="inpaint_editor", height=520,
+                        sources=(), format="png",
                     )
                     with gr.Row():
                         method = gr.Dropdown(choices, value="gan", label="method")
@@ -330,18 +454,23 @@ def build() -> gr.Blocks:
                         feather = gr.Slider(0, 32, 0, step=1, label="feather (px)")
                         detail = gr.Checkbox(True, label="fine detail", elem_id="inpaint_detail",
                                              info="texture from the photo's own pixels on the network's fill (off: the bare network fill)")
+                        fill_clear = gr.Checkbox(True, label="fill transparent pixels", elem_id="inpaint_transparent",
+                                                 info="a photo with transparent areas: fill them too (off: they stay transparent)")
                     inpaint_btn = gr.Button("Inpaint", variant="primary", elem_id="inpaint_button")
                 with gr.Column():
-                    before_after = gr.ImageSlider(label="before / after", type="filepath", elem_id="inpaint_slider",
-                                                  buttons=["download", "fullscreen"])
+                    before_after = gr.ImageSlider(label="before / after (preview; download the result below)", type="filepath",
+                                                  elem_id="inpaint_slider", buttons=["fullscreen"])
                     result = gr.Image(type="filepath", label="result", elem_id="inpaint_result", format="png", interactive=False,
                                       buttons=["download"])
                     reuse = gr.Button("Use as input", elem_id="inpaint_reuse")
             if EXAMPLES:
-                gr.Examples(EXAMPLES, inputs=editor, label="examples (click, then paint)")
-            inpaint_btn.click(inpaint_ui, [editor, method, strategy, grow, feather, detail], [before_after, result],
-                              api_visibility="undocumented")
-            reuse.click(lambda r: r, result, editor, api_visibility="undocumented")
+                gr.Examples(EXAMPLES, inputs=photo, label="examples (click, then paint)")
+            photo.change(painting_copy, photo, editor, api_visibility="undocumented")
+            filled = gr.State()
+            inpaint_btn.click(inpaint_ui, [photo, editor, method, strategy, grow, feather, detail, fill_clear], [before_after, filled],
+                              api_visibility="undocumented").success(
+                inpaint_download, [filled, photo, method], result, api_visibility="undocumented")
+            reuse.click(lambda r: r, result, photo, api_visibility="undocumented")
 
         with gr.Tab("Outpaint", id="outpaint"):
             with gr.Row():
@@ -358,6 +487,8 @@ def build() -> gr.Blocks:
                     out_reuse = gr.Button("Use as input (grow a panorama)")
             if EXAMPLES:
                 gr.Examples(EXAMPLES, inputs=out_in)
+            aspect.change(lambda a: [gr.update(interactive=a == "none")] * 2, aspect, [sides, pixels], queue=False,
+                          api_visibility="private")  # an aspect ratio decides the sides and pixels itself
             for trigger in (out_in.change, sides.change, pixels.change, aspect.change):
                 trigger(outpaint_preview, [out_in, sides, pixels, aspect], out_preview, api_visibility="private",
                         queue=False)
@@ -386,7 +517,7 @@ def build() -> gr.Blocks:
         with gr.Tab("Compare", id="compare"):
             with gr.Row():
                 with gr.Column():
-                    cmp_editor = gr.ImageEditor(
+                    cmp_editor = MaskEditor(
                         type="pil", image_mode="RGBA", layers=False, label="photo (draw a mask, or use a preset)",
                         brush=gr.Brush(colors=["#ffffff"], color_mode="fixed", default_size=40), transforms=(),
                         elem_id="compare_editor", height=420, format="png",

@@ -1,6 +1,7 @@
 """Speed and size of every method on this machine, in one run.
 
     python -m ganpaint.benchmark --json benchmark.json
+    python -m ganpaint.benchmark --app --json app.json   # one Inpaint request in the app, stage by stage
 
 For each method and size (a square photo with a hard mask) it reports the median
 latency of repeated runs after a warm-up, the process's peak memory, the
@@ -251,9 +252,24 @@ def main(argv=None):
     p.add_argument("--json", default=None)
     p.add_argument("--merge", default=None, metavar="JSON",
                    help="keep this earlier run's rows for the methods not measured now (e.g. hours of Stable Diffusion)")
+    p.add_argument("--app", action="store_true",
+                   help="time one Inpaint request in the running app by stage (library, gradio_client, browser)")
+    p.add_argument("--app-megapixels", default="1,4,12", help="with --app: photo sizes")
+    p.add_argument("--browser", action=argparse.BooleanOptionalAction, default=True,
+                   help="with --app: also the click-to-shown time in headless chromium")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     command = "python -m ganpaint.benchmark " + " ".join(sys.argv[1:] if argv is None else argv)
+
+    if args.app:
+        from . import benchmark_app
+
+        out = benchmark_app.run([float(x) for x in args.app_megapixels.split(",")], args.repeats, args.browser)
+        out["command"] = command
+        print(benchmark_app.markdown(out["results"]))
+        if args.json:
+            Path(args.json).write_text(json.dumps(out, indent=2))
+        return out
 
     if args.fast_paths:
         rows = fast_paths(args.compile)

@@ -135,3 +135,50 @@ def test_error_messages_name_the_file_not_the_servers_upload_folder(client, tmp_
     with pytest.raises(Exception) as err:
         client.predict(handle_file(tmp_path / "holiday.png"), handle_file(tmp_path / "m.png"), "telea", api_name="/inpaint")
     assert "holiday.png" in str(err.value) and "/tmp" not in str(err.value) and "gradio" not in str(err.value)
+
+
+def test_inpaint_tab_paints_on_a_copy_and_fills_the_original(client, tmp_path):
+    """The Inpaint tab's own request: the editor holds a 768-px painting copy; the fill is made on the original
+    photo (here 1600x1200) with the strokes scaled up, and the download is the original's size."""
+    from gradio_client import handle_file
+
+    photo = tmp_path / "big.png"
+    original = np.asarray(Image.open(ROOT / "examples" / "000.jpg").convert("RGB").resize((1600, 1200)))
+    Image.fromarray(original).save(photo)
+    editor = client.predict(handle_file(photo), api_name="/painting_copy")
+    background = editor["background"] if isinstance(editor["background"], str) else editor["background"]["path"]
+    copy = Image.open(background)
+    assert copy.size == (768, 576)
+    layer = np.zeros((576, 768, 4), np.uint8)
+    layer[200:260, 300:500] = 255  # a stroke on the copy
+    Image.fromarray(layer, "RGBA").save(tmp_path / "layer.png")
+    value = {"background": handle_file(background), "layers": [handle_file(tmp_path / "layer.png")],
+             "composite": None, "id": None}
+    before_after = client.predict(handle_file(photo), value, "telea", "auto", 0, 0, True, True, api_name="/inpaint_ui")
+    previews = [Image.open(p["path"] if isinstance(p, dict) else p) for p in before_after]  # the held result is session state
+    assert len(previews) == 2 and max(previews[1].size) <= 2048
+    out = np.asarray(Image.open(client.predict(handle_file(photo), "telea", api_name="/inpaint_download")))
+    assert out.shape == original.shape
+    changed = np.any(out != original, axis=2)
+    ys, xs = np.nonzero(changed)
+    assert changed.any() and ys.min() >= 200 * 1200 / 576 - 3 and ys.max() <= 260 * 1200 / 576 + 3
+    assert xs.min() >= 300 * 1600 / 768 - 3 and xs.max() <= 500 * 1600 / 768 + 3
+
+
+def test_a_photo_over_the_limit_is_refused_on_upload(client, tmp_path):
+    from gradio_client import handle_file
+
+    Image.new("L", (4097, 4096)).save(tmp_path / "huge.png")
+    with pytest.raises(Exception, match="16,781,312 pixels; the limit is 16,777,216"):
+        client.predict(handle_file(tmp_path / "huge.png"), api_name="/painting_copy")
+
+
+def test_transparent_pixels_are_filled_when_asked():
+    import app
+
+    rgba = np.zeros((40, 60, 4), np.uint8)
+    rgba[..., :3], rgba[..., 3] = 120, 255
+    rgba[:, :10, 3] = 0  # a transparent strip: the canvas to fill
+    image = Image.fromarray(rgba, "RGBA")
+    assert app.transparent(image)[:, :10].all() and not app.transparent(image)[:, 10:].any()
+    assert app.transparent(Image.new("RGB", (4, 4))) is None

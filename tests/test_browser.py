@@ -35,8 +35,8 @@ def test_paint_a_stroke_and_inpaint(page):
     photo = ROOT / "examples" / "000.jpg"
     original = np.asarray(Image.open(photo).convert("RGB"))
     h, w = original.shape[:2]
-    page.locator("#inpaint_editor input[type=file]").first.set_input_files(str(photo))
-    time.sleep(3)  # let the editor size its canvas to the photo
+    page.locator("#inpaint_photo input[type=file]").first.set_input_files(str(photo))
+    time.sleep(4)  # the app makes the painting copy and the editor sizes its canvas to it
     page.get_by_role("button", name="Brush", exact=True).first.click()
     box = page.locator("#inpaint_editor canvas").first.bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2

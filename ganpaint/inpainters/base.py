@@ -106,7 +106,7 @@ class Inpainter:
         if detail and (self.texture or upscaled):
             if progress:
                 progress(0.95, "texture")
-            fill = add_texture(rgb, hole, fill)
+            fill = texture_near_hole(rgb, hole, fill)
         if feather:
             # Weight rises from the mask's edge to 1 at ``feather`` px inside; it is 0 outside the mask.
             inside = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
@@ -159,6 +159,18 @@ def _pad_to(rgb: np.ndarray, hole: np.ndarray, h: int, w: int):
         rgb = np.pad(rgb, ((0, ph), (0, pw), (0, 0)), mode=mode)
         hole = np.pad(hole, ((0, ph), (0, pw)))
     return np.ascontiguousarray(rgb), hole
+
+
+def texture_near_hole(rgb: np.ndarray, hole: np.ndarray, fill: np.ndarray) -> np.ndarray:
+    """``add_texture`` on the hole's bounding box with context around it as wide as the hole is thick (the whole
+    photo for large holes): a stroke on a 12 MP photo then takes its texture from around it, and the whole-photo
+    passes (pyramid, float copies) no longer cost more than the texture itself."""
+    x, y, w, h = cv2.boundingRect(hole.astype(np.uint8))
+    m = max(min(w, h), 64)
+    x0, y0, x1, y1 = max(x - m, 0), max(y - m, 0), min(x + w + m, hole.shape[1]), min(y + h + m, hole.shape[0])
+    out = fill.copy()
+    out[y0:y1, x0:x1] = add_texture(rgb[y0:y1, x0:x1], hole[y0:y1, x0:x1], fill[y0:y1, x0:x1])
+    return out
 
 
 def region_boxes(hole: np.ndarray, margin: int) -> list[tuple[int, int, int, int]]:
