@@ -104,7 +104,7 @@ def tab_request(client, url: str, inputs: dict, stage_log: Path, repeats: int) -
     for _ in range(repeats):
         before = stage_log.read_text().count("\n") if stage_log.exists() else 0
         t = time.perf_counter()
-        client.predict(handle_file(str(photo)), editor, "gan", "auto", 0, 0, True, api_name="/inpaint_ui")
+        client.predict(handle_file(str(photo)), editor, "gan", "auto", 0, 0, True, True, api_name="/inpaint_ui")
         total = time.perf_counter() - t
         lines = stage_log.read_text().splitlines()
         assert len(lines) == before + 1, "the app wrote no stage line"
