@@ -162,7 +162,13 @@ def inpainter(method: str, progress=None):
     except InpaintError:
         raise
     except Exception as e:  # e.g. weights that cannot be downloaded
-        raise gr.Error(f"{label} could not be loaded: {e}") from e
+        raise gr.Error(f"{label} could not be loaded: {one_sentence(e)}") from e
+
+
+def one_sentence(error: Exception, limit: int = 160) -> str:
+    """An exception's first line, cut at a word boundary: a toast is read at a glance."""
+    text = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def progress_callback(progress):

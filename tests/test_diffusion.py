@@ -245,3 +245,26 @@ def test_sampler_reproduces_the_photo_given_the_true_prediction(sampler, predict
 
     out = sample(oracle, make_sampler(sampler, train.config), image, mask, 20, torch.Generator().manual_seed(1))
     torch.testing.assert_close(out, image, atol=1e-4, rtol=0)
+
+
+def test_stable_diffusion_is_unavailable_when_the_hub_cannot_be_reached(monkeypatch):
+    from ganpaint.inpainters import stable_diffusion as sd
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("GANPAINT_SD_MODEL", "no-such-org/no-such-model")
+    monkeypatch.setenv("HF_ENDPOINT", "https://unreachable.invalid")  # no such host, anywhere
+    sd._REACHABLE.clear()
+    ok, why = StableDiffusionInpainter.available()
+    assert not ok and "cannot be reached" in why and "GANPAINT_SD_MODEL" in why
+    sd._REACHABLE.clear()
+
+
+def test_app_load_errors_are_one_short_sentence():
+    import app
+
+    long = OSError("We couldn't connect to 'https://huggingface.co' to load the files, and couldn't find them in the "
+                   "cached files.\nCheck your internet connection or see how to run the library in offline mode at "
+                   "'https://huggingface.co/docs/diffusers/installation#offline-mode'.")
+    assert app.one_sentence(long) == str(long).splitlines()[0]
+    text = app.one_sentence(OSError("word " * 100))
+    assert len(text) <= 162 and text.endswith(" …")

@@ -29,6 +29,29 @@ def _offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes")
 
 
+_REACHABLE: dict[str, tuple[float, bool]] = {}
+
+
+def _hub_reachable(timeout: float = 1.5, ttl: float = 300.0) -> bool:
+    """Whether the Hugging Face Hub answers a TCP connection (checked at most every ``ttl`` seconds): offline, a
+    download would fail only after the user picked the method, with a long error."""
+    import socket
+    import time
+    from urllib.parse import urlparse
+
+    host = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname or "huggingface.co"
+    checked = _REACHABLE.get(host)
+    if checked and time.monotonic() - checked[0] < ttl:
+        return checked[1]
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+        ok = True
+    except OSError:
+        ok = False
+    _REACHABLE[host] = (time.monotonic(), ok)
+    return ok
+
+
 def _cached(model_id: str) -> bool:
     if Path(model_id).is_dir():
         return (Path(model_id) / "model_index.json").is_file()
@@ -70,6 +93,9 @@ class StableDiffusionInpainter(Inpainter):
         if _offline():
             return False, (f"{model} is not downloaded and HF_HUB_OFFLINE is set: download it where there is internet, "
                            f"or set {MODEL_ENV} to a local folder")
+        if not _hub_reachable():
+            return False, (f"{model} is not downloaded and the Hugging Face Hub cannot be reached: download it where "
+                           f"there is internet (about 2 GB), or set {MODEL_ENV} to a local folder")
         return True, "downloads about 2 GB on first use"
 
     @classmethod
