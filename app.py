@@ -412,26 +412,57 @@ def compare_api(image: str, mask: str | None = None, difficulty: str = "medium",
 
 
 # ---------------------------------------------------------------- About
+ABOUT_EVAL = ROOT / "results" / "xsrc" / "eval_256.json"  # the latest measurement on photos from other sources
+
+
 def about_markdown() -> str:
+    """Short: what each method is and whether it runs here, one table of the latest measurements, where to read more."""
     parts = ["# About ganpaint",
-             "A small GAN for filling holes in landscape photos, side by side with classical OpenCV inpainting "
-             "and diffusion models, all through one `Inpainter` interface. White in a mask means *fill*; pixels "
-             f"outside the mask come back unchanged. Inputs up to {MAX_PIXELS / 1e6:.1f} megapixels (4096×4096)."]
+             "A small GAN for filling holes in landscape photos, side by side with classical and diffusion methods, all "
+             "through one `Inpainter` interface. White in a mask means *fill*; pixels outside the mask come back "
+             f"unchanged. Photos up to {MAX_PIXELS:,} pixels (4096×4096).", "## Methods"]
     for name, (ok, why) in availability().items():
-        parts.append(f"- **{method_class(name).label}** (`{name}`): {'ready' if ok else 'unavailable: ' + why}")
-    for card in ("gan", "diffusion"):
-        path = ROOT / "weights" / card / "README.md"
-        if path.exists():
-            text = path.read_text()
-            if text.startswith("---"):
-                text = text.split("---", 2)[2]  # drop the Hub front matter
-            parts.append(text)
-    return "\n\n".join(parts)
+        state = "ready" + (f" ({why})" if why else "") if ok else f"**unavailable**: {why}"
+        parts.append(f"- **{method_class(name).label}** (`{name}`): {METHOD_NOTES.get(name, '')} — {state}")
+    parts.append(about_table())
+    parts.append("More in the model cards (`weights/gan/README.md`, `weights/diffusion/README.md`) and the README: "
+                 "training, ablations, every table and grid.")
+    return "\n\n".join(p for p in parts if p)
+
+
+METHOD_NOTES = {
+    "gan": "a 3.6 M-parameter U-Net GAN for the structure, with texture taken from the photo's own pixels",
+    "patchmatch": "PatchMatch (Barnes et al. 2009): copies patches of the photo into the hole",
+    "telea": "OpenCV's fast marching method (Telea 2004): smooth, for thin strokes",
+    "ns": "OpenCV's Navier-Stokes inpainting: smooth, for thin strokes",
+    "diffusion": "a small diffusion model trained here from scratch, on the same data and compute as the GAN",
+    "sd": "pretrained Stable Diffusion 1.5 inpainting (about 1 B parameters; slow on a CPU)",
+}
+
+
+def about_table() -> str:
+    """LPIPS / PSNR per method and task from the latest evaluation on val_xsrc, or nothing if it is missing."""
+    if not ABOUT_EVAL.is_file():
+        return ""
+    rows = json.loads(ABOUT_EVAL.read_text())["results"]
+    cols = [(r.get("task", "inpaint"), r["difficulty"]) for r in rows]
+    cols = list(dict.fromkeys(cols))
+    methods = list(dict.fromkeys(r["method"] for r in rows))
+    cell = {(r["method"], r.get("task", "inpaint"), r["difficulty"]): r for r in rows}
+    names = [d if t == "inpaint" else t for t, d in cols]
+    lines = [f"## How they compare\n\nLPIPS ↓ / PSNR ↑ on {rows[0]['n']} photos from sources never trained on "
+             "(`val_xsrc`, 256², the same seeded masks for every method):", "",
+             "| method | " + " | ".join(names) + " |", "|---|" + "---|" * len(cols)]
+    for m in methods:
+        vals = [cell.get((m, t, d)) for t, d in cols]
+        lines.append(f"| {m} | " + " | ".join(f"{v['lpips']:.3f} / {v['psnr']:.1f}" if v else "–" for v in vals) + " |")
+    return "\n".join(lines)
 
 
 def about_images():
-    files = sorted((ROOT / "weights").glob("*/*.png")) + sorted((ROOT / "weights").glob("*/*.jpg"))
-    return [(str(p), f"{p.parent.name}: {p.stem.replace('_', ' ')}") for p in files]
+    """The plots and grids that exist, largest first, shown one per row so they can be read."""
+    files = [ROOT / "weights" / "gan" / "training_curve.png"] + sorted((ROOT / "results" / "xsrc" / "grids_256").glob("*.jpg"))
+    return [(str(p), p.stem.replace("_", " ")) for p in files if p.is_file()]
 
 
 # ---------------------------------------------------------------- Layout
@@ -535,17 +566,18 @@ def build() -> gr.Blocks:
                                                info="Stable Diffusion downloads about 2 GB on first use")
                     cmp_btn = gr.Button("Compare", variant="primary")
                 with gr.Column():
-                    gallery = gr.Gallery(label="results", columns=3, height=520)
+                    gallery = gr.Gallery(label="results", columns=3, height=520, object_fit="contain", elem_id="compare_gallery")
                     table = gr.Markdown()
             if EXAMPLES:
                 gr.Examples(EXAMPLES, inputs=cmp_editor)
             cmp_btn.click(compare_ui, [cmp_editor, difficulty, methods, seed], [gallery, table], api_visibility="undocumented")
 
         with gr.Tab("About", id="about"):
-            gr.Markdown(about_markdown())
+            gr.Markdown(about_markdown(), elem_id="about_text")
             images = about_images()
             if images:
-                gr.Gallery(images, label="training curves and validation grids", columns=2, height="auto")
+                gr.Gallery(images, label="training curve and val_xsrc grids (masked input | methods | truth)", columns=1,
+                           height="auto", object_fit="contain", elem_id="about_gallery")
 
         # API endpoints with stable names and plain file inputs (no editor format), on hidden components.
         with gr.Column(visible=False):

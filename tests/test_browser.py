@@ -70,3 +70,12 @@ def test_screenshot_every_tab(page):
         path = ARTIFACTS / f"tab_{tab.lower()}.png"
         page.screenshot(path=str(path), full_page=True)
         assert path.stat().st_size > 10_000
+        if tab == "About":  # short, and every image it shows loads
+            time.sleep(2)
+            text = page.locator("#about_text").inner_text()
+            assert 500 < len(text) < 6000, len(text)
+            # Gallery images load lazily (off-screen ones not at all), so each one is fetched and decoded here.
+            srcs = page.eval_on_selector_all("#about_text img, #about_gallery img", "els => els.map(e => e.src)")
+            assert srcs
+            for src in srcs:
+                Image.open(io.BytesIO(urllib.request.urlopen(src, timeout=30).read())).verify()
