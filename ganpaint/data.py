@@ -10,6 +10,7 @@ import torch
 from PIL import Image, ImageOps
 
 from .masks import difficulty_mask, training_mask
+from .tensors import to_tensor, to_uint8  # noqa: F401  (also imported from here by training code)
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp"}
 
@@ -33,16 +34,6 @@ def load_rgb(path, max_short_side: int | None = None) -> np.ndarray:
             scale = max_short_side / min(im.size)
             im = im.resize((round(im.width * scale), round(im.height * scale)), Image.Resampling.LANCZOS)
         return np.asarray(im).copy()
-
-
-def to_tensor(images: np.ndarray) -> torch.Tensor:
-    """uint8 (B, H, W, 3) -> float (B, 3, H, W) in [-1, 1]."""
-    return torch.from_numpy(np.array(images)).permute(0, 3, 1, 2).float().div(127.5).sub(1)
-
-
-def to_uint8(images: torch.Tensor) -> np.ndarray:
-    """float (B, 3, H, W) in [-1, 1] -> uint8 (B, H, W, 3); the inverse of ``to_tensor``."""
-    return images.permute(0, 2, 3, 1).add(1).mul(127.5).round().clamp(0, 255).byte().cpu().numpy()
 
 
 def center_square(img: np.ndarray, size: int) -> np.ndarray:

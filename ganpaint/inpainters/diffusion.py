@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..data import to_tensor, to_uint8
+from ..tensors import to_tensor, to_uint8
 from .base import Inpainter
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parents[2] / "weights" / "diffusion"

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..data import to_tensor, to_uint8
+from ..tensors import to_tensor, to_uint8
 from ..models import Generator
 from .base import Inpainter
 
