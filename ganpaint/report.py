@@ -1,6 +1,6 @@
 """The README's method comparison, one row per method, from the files that measured it.
 
-    python -m ganpaint.report --eval weights/eval_val.json --benchmark weights/benchmark_cpu.json
+    python -m ganpaint.report --eval results/eval_val.json --benchmark results/benchmark_cpu.json
 
 Parameters and latency come from benchmark JSONs (``python -m ganpaint.benchmark``), quality from an
 evaluation JSON (``python -m ganpaint.evaluate``), training compute from the ``training.json`` that

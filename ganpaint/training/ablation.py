@@ -1,7 +1,7 @@
 """Ablation of the GAN recipe: short runs from scratch that differ from it in one thing, compared on val.
 
     python -m ganpaint.training.ablation --out ~/.cache/ganpaint/ablation --steps 1200 \
-        --json weights/gan/ablation.json
+        --json results/gan/ablation.json
 
 Every run gets the same steps, seed, data order and masks, so the differences are the change's. Runs
 resume: a finished one is not trained again, an interrupted one goes on from its checkpoint.
