@@ -154,10 +154,9 @@ def inpainter(method: str, progress=None):
         raise gr.Error(f"{label} cannot run here: {why}")
     try:
         inp = get_inpainter(method)
-        if hasattr(inp, "load"):
-            if progress is not None:
-                progress(0, desc=f"loading {label}" + (f" ({why})" if why else ""))
-            inp.load()
+        if progress is not None and why:
+            progress(0, desc=f"loading {label} ({why})")  # e.g. Stable Diffusion's first download
+        inp.load()
         return inp
     except InpaintError:
         raise

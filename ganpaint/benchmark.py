@@ -78,7 +78,7 @@ def build(method: str, device: str, steps: int, gan_variant: str):
     if not ok:
         raise RuntimeError(why)
     inp = get_inpainter(method, device=device, steps=steps) if method == "diffusion" else get_inpainter(method)
-    return inp, "", folder_mb(getattr(inp, "weights_path", "") or "")
+    return inp, "", folder_mb(inp.weights_path or "")
 
 
 def worker(method: str, size: int, repeats: int, device: str, steps: int, gan_variant: str, strategy: str = "auto",

@@ -157,7 +157,8 @@ def compare(image, mask, methods: list[str], truth: np.ndarray | None = None, pr
                     step(0, "loading" + (f" ({why})" if why else ""))
                 inpainter = get_inpainter(name)
                 inpainter.warmup()
-                result, ms = inpainter.timed(image, mask, progress=step, **options)
+                own = {k: v for k, v in options.items() if k in inpainter.options}  # e.g. steps: the diffusion models'
+                result, ms = inpainter.timed(image, mask, progress=step, **own)
                 row.update(image=result, ms=ms, parameters=inpainter.parameters)
             except InpaintError:
                 raise  # bad input: the same for every method, so the caller should see it

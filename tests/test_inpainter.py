@@ -420,3 +420,19 @@ def test_animated_images_and_exotic_formats_are_refused_and_files_closed(tmp_pat
             get_inpainter("telea")(tmp_path / name, np.ones((16, 16), np.uint8))
         assert str(tmp_path) not in str(err.value) and name in str(err.value)  # the file's name, not its folder
     assert len(os.listdir("/proc/self/fd")) == fds
+
+
+def test_every_method_has_the_whole_contract_and_refuses_unknown_options(tiny_weights):
+    from ganpaint.inpainters import METHODS, method_class
+
+    for name in METHODS:
+        cls = method_class(name)
+        assert callable(cls.load) and isinstance(cls.options, tuple) and hasattr(cls, "weights_path")
+    gan = GANInpainter(str(tiny_weights))
+    assert gan.load() is gan and gan.num_parameters == gan.parameters > 0 and gan.weights_path == str(tiny_weights)
+    telea = get_inpainter("telea")
+    assert telea.num_parameters == 0 and telea.weights_path is None
+    img, mask = np.zeros((32, 32, 3), np.uint8), np.full((32, 32), 255, np.uint8)
+    with pytest.raises(InpaintError, match="does not know the option\\(s\\) promt; it takes no options"):
+        telea(img, mask, promt="a lake")  # a typo is an error, not silently ignored
+    assert method_class("sd").options == ("prompt", "negative_prompt", "steps", "guidance", "seed")

@@ -42,16 +42,27 @@ class Inpainter:
     max_side = 1024
     crop_margin = 128
     texture = False  # the fill is a smooth prediction: give it the photo's texture (``detail``)
+    options: tuple[str, ...] = ()  # the method's own keyword options (e.g. Stable Diffusion's prompt); others are refused
+    weights_path: str | None = None  # where the weights come from (a folder or Hub repo id); None for classical methods
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
         """Whether this method can run here, and if not, why."""
         return True, ""
 
+    def load(self):
+        """Have the weights in memory (a method that loads lazily, like Stable Diffusion, does it here)."""
+        return self
+
     @property
-    def parameters(self) -> int:
+    def num_parameters(self) -> int:
         """Learned parameters (0 for classical methods)."""
         return 0
+
+    @property
+    def parameters(self) -> int:
+        """``num_parameters`` under the name the result tables use (their ``parameters`` field)."""
+        return self.num_parameters
 
     def forward(self, image: np.ndarray, mask: np.ndarray, progress=None, **options) -> np.ndarray:
         """Fill ``mask`` (bool HxW) in ``image`` (uint8 HxWx3, H and W multiples of ``pad_multiple``).
@@ -70,6 +81,10 @@ class Inpainter:
         lower resolution and upscaled); ``detail=False`` returns the method's bare fill.
         """
         # 1. Check inputs
+        unknown = sorted(set(options) - set(self.options))
+        if unknown:
+            takes = f"it takes {', '.join(self.options)}" if self.options else "it takes no options of its own"
+            raise InpaintError(f"{self.label} does not know the option(s) {', '.join(unknown)}; {takes}")
         if strategy not in STRATEGIES:
             raise InpaintError(f"unknown strategy {strategy!r}; use one of {STRATEGIES}")
         if grow < 0 or feather < 0:

@@ -53,6 +53,7 @@ def sample(unet, scheduler, image: torch.Tensor, mask: torch.Tensor, steps: int,
 class DiffusionInpainter(Inpainter):
     name = "diffusion"
     label = "Diffusion (trained from scratch)"
+    options = ("steps", "seed")
     pad_multiple = 8
     max_side = 512  # dozens of network passes per image: keep the work bounded
 
@@ -81,7 +82,7 @@ class DiffusionInpainter(Inpainter):
         pass  # one denoising step costs more than any one-time setup: nothing to gain
 
     @property
-    def parameters(self) -> int:
+    def num_parameters(self) -> int:
         return sum(p.numel() for p in self.unet.parameters())
 
     def forward(self, image: np.ndarray, mask: np.ndarray, progress=None, steps: int | None = None,

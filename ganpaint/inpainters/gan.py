@@ -107,7 +107,7 @@ class GANInpainter(Inpainter):
         return False, f"no GAN weights at {w}: train them with `python train.py gan` or set GANPAINT_GAN_WEIGHTS"
 
     @property
-    def parameters(self) -> int:
+    def num_parameters(self) -> int:
         return sum(p.numel() for p in self.generator.parameters())
 
     @torch.inference_mode()

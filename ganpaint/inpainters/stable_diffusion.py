@@ -66,13 +66,14 @@ def _cached(model_id: str) -> bool:
 class StableDiffusionInpainter(Inpainter):
     name = "sd"
     label = "Stable Diffusion (pretrained)"
+    options = ("prompt", "negative_prompt", "steps", "guidance", "seed")
     pad_multiple = 8
     max_side = 512  # SD 1.5's native resolution; larger regions are downscaled by the crop strategy
 
     def __init__(self, model_id: str | None = None, device: str | None = None, steps: int = 25,
                  guidance: float = 7.5, prompt: str = "a natural landscape photo, high quality",
                  negative_prompt: str = "text, watermark, people, blurry", seed: int = 0, pipeline=None):
-        self.model_id = model_id or default_model()
+        self.model_id = self.weights_path = model_id or default_model()
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.steps, self.guidance, self.seed = steps, guidance, seed
         self.prompt, self.negative_prompt = prompt, negative_prompt
@@ -146,7 +147,7 @@ class StableDiffusionInpainter(Inpainter):
         self.load()  # loading (and any download) stays out of the timing; a warm-up fill would cost minutes
 
     @property
-    def parameters(self) -> int:
+    def num_parameters(self) -> int:
         if self.pipeline is None:
             return 0
         modules = [self.pipeline.unet, self.pipeline.vae, self.pipeline.text_encoder]
