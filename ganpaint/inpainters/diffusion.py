@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..tensors import to_tensor, to_uint8
+from ..tensors import pick_device, to_tensor, to_uint8
 from .base import Inpainter
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parents[2] / "weights" / "diffusion"
@@ -62,7 +62,7 @@ class DiffusionInpainter(Inpainter):
         from diffusers import DDPMScheduler, UNet2DModel
 
         self.weights_path = weights or default_weights()
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.device = pick_device(device)
         # Stored in fp16 to halve the download; computed in fp32 (CPUs have no fast fp16).
         self.unet = UNet2DModel.from_pretrained(self.weights_path, subfolder="unet", torch_dtype=torch.float32)
         self.unet = self.unet.eval().to(self.device)

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..tensors import to_tensor, to_uint8
 from ..models import Generator
+from ..tensors import pick_device, to_tensor, to_uint8
 from .base import Inpainter
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parents[2] / "weights" / "gan"
@@ -79,7 +79,7 @@ class GANInpainter(Inpainter):
         """``variant="onnx"`` runs an ONNX export with onnxruntime on the CPU (measured slower than PyTorch
         on our 2-core machine, see the benchmark, so ``torch`` is the default). ``max_side`` overrides the
         working resolution read from the weights' ``training.json``."""
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.device = pick_device(device)
         self.weights_path = weights or default_weights()
         if generator is None:
             if not Path(self.weights_path).exists() and not _looks_like_repo_id(self.weights_path):

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ..tensors import pick_device
 from .base import Inpainter
 
 DEFAULT_MODEL = "stable-diffusion-v1-5/stable-diffusion-inpainting"
@@ -74,7 +75,7 @@ class StableDiffusionInpainter(Inpainter):
                  guidance: float = 7.5, prompt: str = "a natural landscape photo, high quality",
                  negative_prompt: str = "text, watermark, people, blurry", seed: int = 0, pipeline=None):
         self.model_id = self.weights_path = model_id or default_model()
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.device = pick_device(device)
         self.steps, self.guidance, self.seed = steps, guidance, seed
         self.prompt, self.negative_prompt = prompt, negative_prompt
         self.pipeline = pipeline

@@ -17,6 +17,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ..tensors import pick_device
+
 
 def parse_config(cls, argv=None, prog=None):
     """Build a config dataclass from ``--flag value`` arguments; unknown flags and wrong types are refused."""
@@ -34,12 +36,6 @@ def parse_config(cls, argv=None, prog=None):
             parser.add_argument(flag, type=type(default), default=default)
     args = parser.parse_args(argv)
     return cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(cls)})
-
-
-def pick_device(name: str = "auto") -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 # Flags a resumed run takes from the command line; everything else comes from the checkpoint.
