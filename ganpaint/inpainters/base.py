@@ -20,6 +20,7 @@ from .texture import add_texture
 
 STRATEGIES = ("auto", "full", "crop", "resize")
 MAX_BOXES = 1024  # more separate regions than this are filled as one box
+TEXTURE_CONTEXT = 256  # the least context (px) around a hole that the texture stage searches
 
 
 class Inpainter:
@@ -177,11 +178,12 @@ def _pad_to(rgb: np.ndarray, hole: np.ndarray, h: int, w: int):
 
 
 def texture_near_hole(rgb: np.ndarray, hole: np.ndarray, fill: np.ndarray) -> np.ndarray:
-    """``add_texture`` on the hole's bounding box with context around it as wide as the hole is thick (the whole
-    photo for large holes): a stroke on a 12 MP photo then takes its texture from around it, and the whole-photo
-    passes (pyramid, float copies) no longer cost more than the texture itself."""
+    """``add_texture`` on the hole's bounding box with context around it as wide as the hole is thick, and at least
+    TEXTURE_CONTEXT px (so up to 512² it is always the whole photo): a stroke on a 12 MP photo then takes its
+    texture from around it, and the whole-photo passes (pyramid, float copies) no longer cost more than the
+    texture itself."""
     x, y, w, h = cv2.boundingRect(hole.astype(np.uint8))
-    m = max(min(w, h), 64)
+    m = max(min(w, h), TEXTURE_CONTEXT)
     x0, y0, x1, y1 = max(x - m, 0), max(y - m, 0), min(x + w + m, hole.shape[1]), min(y + h + m, hole.shape[0])
     out = fill.copy()
     out[y0:y1, x0:x1] = add_texture(rgb[y0:y1, x0:x1], hole[y0:y1, x0:x1], fill[y0:y1, x0:x1])
