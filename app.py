@@ -229,10 +229,19 @@ def transparent(image: Image.Image) -> np.ndarray | None:
     return alpha if alpha.any() else None
 
 
+OVERLAY_SIDE = 1024  # layout previews are only looked at: a 13 MP canvas would take seconds to encode on every change
+
+
 def overlay(image: Image.Image, mask) -> Image.Image:
-    """The image with the area to fill tinted, for previews."""
+    """The image with the area to fill tinted, for previews, at most OVERLAY_SIDE on its long side."""
+    m = np.asarray(mask) > 127 if not isinstance(mask, np.ndarray) or mask.dtype != bool else mask
+    scale = OVERLAY_SIDE / max(image.size)
+    if scale < 1:
+        size = (max(round(image.width * scale), 1), max(round(image.height * scale), 1))
+        image = image.convert("RGB").resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+        m = np.asarray(Image.fromarray(m.astype(np.uint8) * 255).resize(size, Image.Resampling.NEAREST)) > 127
     rgb = np.asarray(image.convert("RGB")).astype(np.float32)
-    m = (np.asarray(mask) > 127 if not isinstance(mask, np.ndarray) or mask.dtype != bool else mask)[..., None]
+    m = m[..., None]
     tint = np.array([255, 64, 160], np.float32)
     return Image.fromarray(np.where(m, 0.45 * rgb + 0.55 * tint, rgb).astype(np.uint8))
 

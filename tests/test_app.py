@@ -182,3 +182,18 @@ def test_transparent_pixels_are_filled_when_asked():
     image = Image.fromarray(rgba, "RGBA")
     assert app.transparent(image)[:, :10].all() and not app.transparent(image)[:, 10:].any()
     assert app.transparent(Image.new("RGB", (4, 4))) is None
+
+
+def test_layout_previews_stay_light_for_large_photos(tmp_path):
+    import time
+
+    import app
+
+    big = np.random.default_rng(0).integers(0, 256, (3000, 4000, 3), np.uint8)
+    Image.fromarray(big).save(tmp_path / "big.jpg", quality=90)
+    t = time.perf_counter()
+    preview = app.outpaint_preview(str(tmp_path / "big.jpg"), ["left", "right"], 256, "none")
+    assert max(preview.size) == 1024 and preview.size[0] > preview.size[1]
+    assert time.perf_counter() - t < 10  # decoding the photo is the cost; the 13 MP canvas is never encoded
+    small = app.overlay(Image.new("RGB", (40, 30)), np.ones((30, 40), bool))
+    assert small.size == (40, 30) and np.asarray(small)[0, 0, 0] > 100  # tinted, not resized
