@@ -474,136 +474,160 @@ def about_images():
 
 
 # ---------------------------------------------------------------- Layout
+def inpaint_tab(choices):
+    """The Inpaint tab: a photo, a painting copy of it in the editor, the fill of the original."""
+    with gr.Tab("Inpaint", id="inpaint"):
+        with gr.Row():
+            with gr.Column():
+                photo = gr.Image(type="filepath", image_mode=None, label="1. photo (any size up to 4096×4096)",
+                                 elem_id="inpaint_photo", height=160, sources=["upload", "clipboard"])
+                editor = MaskEditor(
+                    type="pil", image_mode="RGBA", layers=False, label="2. paint the area to fill",
+                    brush=gr.Brush(colors=["#ffffff"], color_mode="fixed", default_size=24),
+                    eraser=gr.Eraser(default_size=24), transforms=(), elem_id="inpaint_editor", height=520,
+                    sources=(), format="png",
+                )
+                with gr.Row():
+                    method = gr.Dropdown(choices, value="gan", label="method")
+                    strategy = gr.Dropdown(list(STRATEGIES), value="auto", label="large-image strategy",
+                                           info="auto: whole image up to the method's working size (GAN: 1.5× its training crop), else crop around each region")
+                with gr.Row():
+                    grow = gr.Slider(0, 32, 0, step=1, label="grow mask (px)")
+                    feather = gr.Slider(0, 32, 0, step=1, label="feather (px)")
+                    detail = gr.Checkbox(True, label="fine detail", elem_id="inpaint_detail",
+                                         info="texture from the photo's own pixels on the network's fill (off: the bare network fill)")
+                    fill_clear = gr.Checkbox(True, label="fill transparent pixels", elem_id="inpaint_transparent",
+                                             info="a photo with transparent areas: fill them too (off: they stay transparent)")
+                inpaint_btn = gr.Button("Inpaint", variant="primary", elem_id="inpaint_button")
+            with gr.Column():
+                before_after = gr.ImageSlider(label="before / after (preview; download the result below)", type="filepath",
+                                              elem_id="inpaint_slider", buttons=["fullscreen"])
+                result = gr.Image(type="filepath", label="result", elem_id="inpaint_result", format="png", interactive=False,
+                                  buttons=["download"])
+                reuse = gr.Button("Use as input", elem_id="inpaint_reuse")
+        if EXAMPLES:
+            gr.Examples(EXAMPLES, inputs=photo, label="examples (click, then paint)")
+        photo.change(painting_copy, photo, editor, api_visibility="undocumented")
+        filled = gr.State()
+        inpaint_btn.click(inpaint_ui, [photo, editor, method, strategy, grow, feather, detail, fill_clear], [before_after, filled],
+                          api_visibility="undocumented").success(
+            inpaint_download, [filled, photo, method], result, api_visibility="undocumented")
+        reuse.click(lambda r: r, result, photo, api_visibility="undocumented")
+
+
+def outpaint_tab(choices):
+    """The Outpaint tab: extend a photo past its borders, with a live layout preview."""
+    with gr.Tab("Outpaint", id="outpaint"):
+        with gr.Row():
+            with gr.Column():
+                out_in = gr.Image(type="filepath", image_mode=None, label="photo", elem_id="outpaint_input")
+                sides = gr.CheckboxGroup(["left", "right", "top", "bottom"], value=["left", "right"], label="extend")
+                pixels = gr.Slider(16, 1024, 256, step=16, label="pixels per side")
+                aspect = gr.Dropdown(ASPECTS, value="none", label="or extend to aspect ratio")
+                out_method = gr.Dropdown(choices, value="gan", label="method")
+                out_btn = gr.Button("Outpaint", variant="primary")
+            with gr.Column():
+                out_preview = gr.Image(label="canvas preview (tinted = new)", interactive=False)
+                out_result = gr.Image(type="filepath", label="result", format="png", buttons=["download"], interactive=False)
+                out_reuse = gr.Button("Use as input (grow a panorama)")
+        if EXAMPLES:
+            gr.Examples(EXAMPLES, inputs=out_in)
+        aspect.change(lambda a: [gr.update(interactive=a == "none")] * 2, aspect, [sides, pixels], queue=False,
+                      api_visibility="private")  # an aspect ratio decides the sides and pixels itself
+        for trigger in (out_in.change, sides.change, pixels.change, aspect.change):
+            trigger(outpaint_preview, [out_in, sides, pixels, aspect], out_preview, api_visibility="private",
+                    queue=False)
+        out_btn.click(outpaint_ui, [out_in, sides, pixels, aspect, out_method], out_result, api_visibility="undocumented")
+        out_reuse.click(lambda r: r, out_result, out_in, api_visibility="undocumented")
+
+
+def bridge_tab(choices):
+    """The Bridge tab: two photos joined by a filled gap."""
+    with gr.Tab("Bridge", id="bridge"):
+        with gr.Row():
+            # Paths, decoded by ganpaint's own reader: only photo formats, clear messages, size checked first.
+            first = gr.Image(type="filepath", image_mode=None, label="first photo (left / top-left)")
+            second = gr.Image(type="filepath", image_mode=None, label="second photo (right / bottom-right)")
+        with gr.Row():
+            layout = gr.Radio(["horizontal", "diagonal"], value="horizontal", label="layout")
+            gap = gr.Slider(0.05, 0.6, 0.25, step=0.05, label="gap (share of width, horizontal)")
+            br_method = gr.Dropdown(choices, value="gan", label="method")
+        br_btn = gr.Button("Bridge", variant="primary")
+        with gr.Row():
+            br_preview = gr.Image(label="layout preview (tinted = filled)", interactive=False)
+            br_result = gr.Image(type="filepath", label="scene", format="png", buttons=["download"], interactive=False)
+        if len(EXAMPLES) >= 2:
+            gr.Examples([[EXAMPLES[0], EXAMPLES[1]], [EXAMPLES[2], EXAMPLES[3]]], inputs=[first, second])
+        for trigger in (first.change, second.change, layout.change, gap.change):
+            trigger(bridge_preview, [first, second, layout, gap], br_preview, api_visibility="private", queue=False)
+        br_btn.click(bridge_ui, [first, second, layout, gap, br_method], br_result, api_visibility="undocumented")
+
+
+def compare_tab(choices):
+    """The Compare tab: every chosen method on the same photo and mask, timed and measured."""
+    with gr.Tab("Compare", id="compare"):
+        with gr.Row():
+            with gr.Column():
+                cmp_editor = MaskEditor(
+                    type="pil", image_mode="RGBA", layers=False, label="photo (draw a mask, or use a preset)",
+                    brush=gr.Brush(colors=["#ffffff"], color_mode="fixed", default_size=40), transforms=(),
+                    elem_id="compare_editor", height=420, format="png",
+                )
+                difficulty = gr.Radio(["drawn"] + list(DIFFICULTY), value="medium", label="mask",
+                                      info="presets cut a seeded free-form hole into the complete photo")
+                seed = gr.Number(0, precision=0, label="mask seed")
+                methods = gr.CheckboxGroup(choices, value=[m for m in METHODS if m != "sd"], label="methods",
+                                           info="Stable Diffusion downloads about 2 GB on first use")
+                cmp_btn = gr.Button("Compare", variant="primary")
+            with gr.Column():
+                gallery = gr.Gallery(label="results", columns=3, height=520, object_fit="contain", elem_id="compare_gallery")
+                table = gr.Markdown()
+        if EXAMPLES:
+            gr.Examples(EXAMPLES, inputs=cmp_editor)
+        cmp_btn.click(compare_ui, [cmp_editor, difficulty, methods, seed], [gallery, table], api_visibility="undocumented")
+
+
+def about_tab():
+    """The About tab: short, with the latest measurements."""
+    with gr.Tab("About", id="about"):
+        gr.Markdown(about_markdown(), elem_id="about_text")
+        images = about_images()
+        if images:
+            gr.Gallery(images, label="training curve and val_xsrc grids (masked input | methods | truth)", columns=1,
+                       height="auto", object_fit="contain", elem_id="about_gallery")
+
+
+def api_endpoints():
+    """API endpoints with stable names and plain file inputs (no editor format), on hidden components."""
+    with gr.Column(visible=False):
+        files = [gr.File(type="filepath", label=n) for n in ("image", "mask_or_second")]
+        text = [gr.Textbox(label=n) for n in ("method", "aspect", "layout", "difficulty", "methods")]
+        nums = [gr.Number(label=n) for n in ("left", "right", "top", "bottom", "gap", "seed")]
+        api_image = gr.Image(type="filepath", format="png", label="result")
+        api_gallery, api_json = gr.Gallery(label="results"), gr.JSON(label="summary")
+        hidden = gr.Button()
+    image_file, second_file = files
+    method_t, aspect_t, layout_t, difficulty_t, methods_t = text
+    left_n, right_n, top_n, bottom_n, gap_n, seed_n = nums
+    hidden.click(inpaint_api, [image_file, second_file, method_t], api_image, api_name="inpaint")
+    hidden.click(outpaint_api, [image_file, left_n, right_n, top_n, bottom_n, aspect_t, method_t], api_image,
+                 api_name="outpaint")
+    hidden.click(bridge_api, [image_file, second_file, layout_t, gap_n, method_t], api_image, api_name="bridge")
+    hidden.click(compare_api, [image_file, second_file, difficulty_t, methods_t, seed_n], [api_gallery, api_json],
+                 api_name="compare")
+
+
 def build() -> gr.Blocks:
     choices = method_choices()
     with gr.Blocks(title="ganpaint") as demo:
         gr.Markdown("# ganpaint — fill, extend and bridge landscape photos\nPaint over what to replace; "
                     "the GAN fills it in milliseconds on a CPU. Compare it with diffusion and OpenCV in the last tabs.")
-        with gr.Tab("Inpaint", id="inpaint"):
-            with gr.Row():
-                with gr.Column():
-                    photo = gr.Image(type="filepath", image_mode=None, label="1. photo (any size up to 4096×4096)",
-                                     elem_id="inpaint_photo", height=160, sources=["upload", "clipboard"])
-                    editor = MaskEditor(
-                        type="pil", image_mode="RGBA", layers=False, label="2. paint the area to fill",
-                        brush=gr.Brush(colors=["#ffffff"], color_mode="fixed", default_size=24),
-                        eraser=gr.Eraser(default_size=24), transforms=(), elem_id="inpaint_editor", height=520,
-                        sources=(), format="png",
-                    )
-                    with gr.Row():
-                        method = gr.Dropdown(choices, value="gan", label="method")
-                        strategy = gr.Dropdown(list(STRATEGIES), value="auto", label="large-image strategy",
-                                               info="auto: whole image up to the method's working size (GAN: 1.5× its training crop), else crop around each region")
-                    with gr.Row():
-                        grow = gr.Slider(0, 32, 0, step=1, label="grow mask (px)")
-                        feather = gr.Slider(0, 32, 0, step=1, label="feather (px)")
-                        detail = gr.Checkbox(True, label="fine detail", elem_id="inpaint_detail",
-                                             info="texture from the photo's own pixels on the network's fill (off: the bare network fill)")
-                        fill_clear = gr.Checkbox(True, label="fill transparent pixels", elem_id="inpaint_transparent",
-                                                 info="a photo with transparent areas: fill them too (off: they stay transparent)")
-                    inpaint_btn = gr.Button("Inpaint", variant="primary", elem_id="inpaint_button")
-                with gr.Column():
-                    before_after = gr.ImageSlider(label="before / after (preview; download the result below)", type="filepath",
-                                                  elem_id="inpaint_slider", buttons=["fullscreen"])
-                    result = gr.Image(type="filepath", label="result", elem_id="inpaint_result", format="png", interactive=False,
-                                      buttons=["download"])
-                    reuse = gr.Button("Use as input", elem_id="inpaint_reuse")
-            if EXAMPLES:
-                gr.Examples(EXAMPLES, inputs=photo, label="examples (click, then paint)")
-            photo.change(painting_copy, photo, editor, api_visibility="undocumented")
-            filled = gr.State()
-            inpaint_btn.click(inpaint_ui, [photo, editor, method, strategy, grow, feather, detail, fill_clear], [before_after, filled],
-                              api_visibility="undocumented").success(
-                inpaint_download, [filled, photo, method], result, api_visibility="undocumented")
-            reuse.click(lambda r: r, result, photo, api_visibility="undocumented")
-
-        with gr.Tab("Outpaint", id="outpaint"):
-            with gr.Row():
-                with gr.Column():
-                    out_in = gr.Image(type="filepath", image_mode=None, label="photo", elem_id="outpaint_input")
-                    sides = gr.CheckboxGroup(["left", "right", "top", "bottom"], value=["left", "right"], label="extend")
-                    pixels = gr.Slider(16, 1024, 256, step=16, label="pixels per side")
-                    aspect = gr.Dropdown(ASPECTS, value="none", label="or extend to aspect ratio")
-                    out_method = gr.Dropdown(choices, value="gan", label="method")
-                    out_btn = gr.Button("Outpaint", variant="primary")
-                with gr.Column():
-                    out_preview = gr.Image(label="canvas preview (tinted = new)", interactive=False)
-                    out_result = gr.Image(type="filepath", label="result", format="png", buttons=["download"], interactive=False)
-                    out_reuse = gr.Button("Use as input (grow a panorama)")
-            if EXAMPLES:
-                gr.Examples(EXAMPLES, inputs=out_in)
-            aspect.change(lambda a: [gr.update(interactive=a == "none")] * 2, aspect, [sides, pixels], queue=False,
-                          api_visibility="private")  # an aspect ratio decides the sides and pixels itself
-            for trigger in (out_in.change, sides.change, pixels.change, aspect.change):
-                trigger(outpaint_preview, [out_in, sides, pixels, aspect], out_preview, api_visibility="private",
-                        queue=False)
-            out_btn.click(outpaint_ui, [out_in, sides, pixels, aspect, out_method], out_result, api_visibility="undocumented")
-            out_reuse.click(lambda r: r, out_result, out_in, api_visibility="undocumented")
-
-        with gr.Tab("Bridge", id="bridge"):
-            with gr.Row():
-                # Paths, decoded by ganpaint's own reader: only photo formats, clear messages, size checked first.
-                first = gr.Image(type="filepath", image_mode=None, label="first photo (left / top-left)")
-                second = gr.Image(type="filepath", image_mode=None, label="second photo (right / bottom-right)")
-            with gr.Row():
-                layout = gr.Radio(["horizontal", "diagonal"], value="horizontal", label="layout")
-                gap = gr.Slider(0.05, 0.6, 0.25, step=0.05, label="gap (share of width, horizontal)")
-                br_method = gr.Dropdown(choices, value="gan", label="method")
-            br_btn = gr.Button("Bridge", variant="primary")
-            with gr.Row():
-                br_preview = gr.Image(label="layout preview (tinted = filled)", interactive=False)
-                br_result = gr.Image(type="filepath", label="scene", format="png", buttons=["download"], interactive=False)
-            if len(EXAMPLES) >= 2:
-                gr.Examples([[EXAMPLES[0], EXAMPLES[1]], [EXAMPLES[2], EXAMPLES[3]]], inputs=[first, second])
-            for trigger in (first.change, second.change, layout.change, gap.change):
-                trigger(bridge_preview, [first, second, layout, gap], br_preview, api_visibility="private", queue=False)
-            br_btn.click(bridge_ui, [first, second, layout, gap, br_method], br_result, api_visibility="undocumented")
-
-        with gr.Tab("Compare", id="compare"):
-            with gr.Row():
-                with gr.Column():
-                    cmp_editor = MaskEditor(
-                        type="pil", image_mode="RGBA", layers=False, label="photo (draw a mask, or use a preset)",
-                        brush=gr.Brush(colors=["#ffffff"], color_mode="fixed", default_size=40), transforms=(),
-                        elem_id="compare_editor", height=420, format="png",
-                    )
-                    difficulty = gr.Radio(["drawn"] + list(DIFFICULTY), value="medium", label="mask",
-                                          info="presets cut a seeded free-form hole into the complete photo")
-                    seed = gr.Number(0, precision=0, label="mask seed")
-                    methods = gr.CheckboxGroup(choices, value=[m for m in METHODS if m != "sd"], label="methods",
-                                               info="Stable Diffusion downloads about 2 GB on first use")
-                    cmp_btn = gr.Button("Compare", variant="primary")
-                with gr.Column():
-                    gallery = gr.Gallery(label="results", columns=3, height=520, object_fit="contain", elem_id="compare_gallery")
-                    table = gr.Markdown()
-            if EXAMPLES:
-                gr.Examples(EXAMPLES, inputs=cmp_editor)
-            cmp_btn.click(compare_ui, [cmp_editor, difficulty, methods, seed], [gallery, table], api_visibility="undocumented")
-
-        with gr.Tab("About", id="about"):
-            gr.Markdown(about_markdown(), elem_id="about_text")
-            images = about_images()
-            if images:
-                gr.Gallery(images, label="training curve and val_xsrc grids (masked input | methods | truth)", columns=1,
-                           height="auto", object_fit="contain", elem_id="about_gallery")
-
-        # API endpoints with stable names and plain file inputs (no editor format), on hidden components.
-        with gr.Column(visible=False):
-            files = [gr.File(type="filepath", label=n) for n in ("image", "mask_or_second")]
-            text = [gr.Textbox(label=n) for n in ("method", "aspect", "layout", "difficulty", "methods")]
-            nums = [gr.Number(label=n) for n in ("left", "right", "top", "bottom", "gap", "seed")]
-            api_image = gr.Image(type="filepath", format="png", label="result")
-            api_gallery, api_json = gr.Gallery(label="results"), gr.JSON(label="summary")
-            hidden = gr.Button()
-        image_file, second_file = files
-        method_t, aspect_t, layout_t, difficulty_t, methods_t = text
-        left_n, right_n, top_n, bottom_n, gap_n, seed_n = nums
-        hidden.click(inpaint_api, [image_file, second_file, method_t], api_image, api_name="inpaint")
-        hidden.click(outpaint_api, [image_file, left_n, right_n, top_n, bottom_n, aspect_t, method_t], api_image,
-                     api_name="outpaint")
-        hidden.click(bridge_api, [image_file, second_file, layout_t, gap_n, method_t], api_image, api_name="bridge")
-        hidden.click(compare_api, [image_file, second_file, difficulty_t, methods_t, seed_n], [api_gallery, api_json],
-                     api_name="compare")
+        inpaint_tab(choices)
+        outpaint_tab(choices)
+        bridge_tab(choices)
+        compare_tab(choices)
+        about_tab()
+        api_endpoints()
     return demo
 
 
