@@ -153,7 +153,7 @@ def open_mask(src, size: tuple[int, int]) -> np.ndarray:
             return alpha > 127
     im = normalize_mode(im)
     arr = np.asarray(im)
-    if im.mode in ("L", "I", "I;16", "F", "RGB") and arr.size and arr.max() == 1 and arr.min() >= 0 and im.mode != "F":
+    if im.mode in ("L", "I", "I;16", "RGB") and arr.size and arr.max() == 1 and arr.min() >= 0:
         return (arr if arr.ndim == 2 else arr.max(axis=2)) == 1  # a 0/1 label mask
     gray = arr if im.mode == "L" else arr.max(axis=2) if im.mode == "RGB" else to_rgb8(arr, im.mode).max(axis=2)
     if looks_like_photo(gray):
