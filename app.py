@@ -476,15 +476,18 @@ def inpaint_tab(choices):
             with gr.Column():
                 photo = gr.Image(type="filepath", image_mode=None, label="1. photo (any size up to 4096×4096)",
                                  elem_id="inpaint_photo", height=160, sources=["upload", "clipboard"])
+                # The label as text above the editor: on a phone the editor's own label hides under its zoom toolbar.
+                gr.Markdown("**2. paint the area to fill**", elem_id="inpaint_editor_label")
                 editor = MaskEditor(
-                    type="pil", image_mode="RGBA", layers=False, label="2. paint the area to fill",
+                    type="pil", image_mode="RGBA", layers=False, label="2. paint the area to fill", show_label=False,
                     brush=gr.Brush(colors=["#ffffff"], color_mode="fixed", default_size=24),
                     eraser=gr.Eraser(default_size=24), transforms=(), elem_id="inpaint_editor", height=520,
                     sources=(), format="png",
                 )
                 with gr.Row():
-                    method = gr.Dropdown(choices, value="gan", label="method")
-                    strategy = gr.Dropdown(list(STRATEGIES), value="auto", label="large-image strategy",
+                    # min_width: side by side on a desktop, stacked full-width on a phone (no cut-off names)
+                    method = gr.Dropdown(choices, value="gan", label="method", min_width=280)
+                    strategy = gr.Dropdown(list(STRATEGIES), value="auto", label="large-image strategy", min_width=280,
                                            info="auto: whole image up to the method's working size (GAN: 1.5× its training crop), else crop around each region")
                 with gr.Row():
                     grow = gr.Slider(0, 32, 0, step=1, label="grow mask (px)")
@@ -563,8 +566,9 @@ def compare_tab(choices):
     with gr.Tab("Compare", id="compare"):
         with gr.Row():
             with gr.Column():
+                gr.Markdown("**photo** (draw a mask, or use a preset)", elem_id="compare_editor_label")
                 cmp_editor = MaskEditor(
-                    type="pil", image_mode="RGBA", layers=False, label="photo (draw a mask, or use a preset)",
+                    type="pil", image_mode="RGBA", layers=False, label="photo (draw a mask, or use a preset)", show_label=False,
                     brush=gr.Brush(colors=["#ffffff"], color_mode="fixed", default_size=40), transforms=(),
                     elem_id="compare_editor", height=420, format="png",
                 )
