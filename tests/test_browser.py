@@ -81,34 +81,30 @@ def test_screenshot_every_tab(page):
                 Image.open(io.BytesIO(urllib.request.urlopen(src, timeout=30).read())).verify()
 
 
-def test_phone_viewport_screenshots_of_every_tab(app_url):
+def test_phone_viewport_screenshots_of_every_tab(page, app_url):
     """A 390x844 phone: every tab rendered and kept as a test artifact; the method name is not cut off."""
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page(viewport={"width": 390, "height": 844})
-        page.goto(app_url)
-        page.wait_for_selector("#inpaint_editor canvas", timeout=60_000)
-        page.locator("#inpaint_photo input[type=file]").first.set_input_files(str(ROOT / "examples" / "000.jpg"))
+    phone = page.context.browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        phone.goto(app_url)
+        phone.wait_for_selector("#inpaint_editor canvas", timeout=60_000)
+        phone.locator("#inpaint_photo input[type=file]").first.set_input_files(str(ROOT / "examples" / "000.jpg"))
         time.sleep(3)
-        value = page.locator("#inpaint_editor_label")
-        assert value.is_visible()
-        method = page.get_by_label("method", exact=True).first
+        assert phone.locator("#inpaint_editor_label").is_visible()  # the label is not under the toolbar
+        method = phone.get_by_label("method", exact=True).first
         assert method.input_value() == "GAN (ganpaint)"
         box = method.bounding_box()
         assert box["width"] > 250  # stacked full width, so the name fits
         for tab in ("Inpaint", "Outpaint", "Bridge", "Compare", "About"):
-            tabs = page.get_by_role("tab", name=tab)
+            tabs = phone.get_by_role("tab", name=tab)
             if tabs.count() and tabs.first.is_visible():
                 tabs.first.click()
             else:  # a narrow screen folds the other tabs into a menu
-                page.get_by_label("More tabs").click()
-                page.locator("button:visible", has_text=tab).last.click()
+                phone.get_by_label("More tabs").click()
+                phone.locator("button:visible", has_text=tab).last.click()
             time.sleep(1)
             path = ARTIFACTS / f"phone_{tab.lower()}.png"
-            page.screenshot(path=str(path), full_page=True)
+            phone.screenshot(path=str(path), full_page=True)
             assert path.stat().st_size > 10_000
-        browser.close()
+    finally:
+        phone.close()
