@@ -116,6 +116,16 @@ def tab_request(client, url: str, inputs: dict, stage_log: Path, repeats: int) -
     return out
 
 
+def open_app(playwright, url: str, viewport=(1400, 1000)):
+    """Headless Debian chromium on the app, once the Inpaint editor is drawn: (browser, page)."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+    page.goto(url)
+    page.wait_for_selector("#inpaint_editor canvas", timeout=60_000)
+    return browser, page
+
+
 def browser_click_to_shown(url: str, photo: Path, repeats: int) -> float | None:
     """Seconds from the click on Inpaint until the before/after view shows the new result, in headless chromium."""
     if not Path(CHROMIUM).exists():
@@ -124,11 +134,7 @@ def browser_click_to_shown(url: str, photo: Path, repeats: int) -> float | None:
 
     times = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(url)
-        page.wait_for_selector("#inpaint_editor canvas", timeout=60_000)
+        browser, page = open_app(p, url)
         page.locator("#inpaint_photo input[type=file]").first.set_input_files(str(photo))
         time.sleep(4 + Image.open(photo).width / 1000)  # the app makes the painting copy; the editor draws it
         page.get_by_role("button", name="Brush", exact=True).first.click()

@@ -12,7 +12,7 @@ from PIL import Image
 
 from conftest import ROOT
 
-CHROMIUM = "/usr/bin/chromium"
+from ganpaint.benchmark_app import CHROMIUM, open_app
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 
 
@@ -22,11 +22,7 @@ def page(app_url):
 
     assert Path(CHROMIUM).exists(), "install Debian's chromium (apt-get install chromium); .ci/run does"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(app_url)
-        page.wait_for_selector("#inpaint_editor canvas", timeout=60_000)
+        browser, page = open_app(p, app_url)  # the same browser set-up as benchmark --app
         yield page
         browser.close()
 
