@@ -129,9 +129,11 @@ def hardware_name(device: torch.device) -> str:
     return f"{os.cpu_count()}-core {platform.machine()} CPU"
 
 
-def run_hardware(state: dict | None, device: torch.device) -> list[str]:
-    """Every machine a run has trained on, for the model card (a run may resume elsewhere)."""
-    return list(dict.fromkeys((state or {}).get("hardware", []) + [hardware_name(device)]))
+def run_hardware(state: dict | None, device: torch.device, world: int = 1) -> list[str]:
+    """Every machine a run has trained on, for the model card (a run may resume elsewhere); ``world`` processes
+    count as "N x <device>"."""
+    name = hardware_name(device) if world == 1 else f"{world} x {hardware_name(device)}"
+    return list(dict.fromkeys((state or {}).get("hardware", []) + [name]))
 
 
 def write_training_info(folder: Path, cfg, step: int, minutes: float, hardware: list[str]):

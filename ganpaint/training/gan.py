@@ -134,8 +134,9 @@ def main(cfg: GANConfig):
         opt_g.load_state_dict(state["opt_g"])
         opt_d.load_state_dict(state["opt_d"])
         step, d_acc, elapsed_before = state["step"], state["d_acc"], state["minutes"]
-        print(f"resumed from {ckpt_path} at step {step}") if main_proc else None
-    hardware = run_hardware(state, device) if world == 1 else [f"{world} x {h}" for h in run_hardware(state, device)]
+        if main_proc:
+            print(f"resumed from {ckpt_path} at step {step}")
+    hardware = run_hardware(state, device, world)
     g_train, d_train = g, d
     if world > 1:  # gradients averaged over the processes; every replica takes the same step
         from torch.nn.parallel import DistributedDataParallel as DDP
