@@ -4,9 +4,9 @@ import json
 import pytest
 import torch
 
-from ganpaint.data import TrainSet
+from ganpaint.data import TrainSet, batches
 from ganpaint.losses import GANLoss, PerceptualLoss, hole_l1, ssim_loss
-from ganpaint.models import Generator
+from ganpaint.models import Generator, PatchDiscriminator
 from ganpaint.training.common import parse_config
 from ganpaint.training.gan import GANConfig, main
 
@@ -230,3 +230,28 @@ def test_push_to_hub_uploads_weights_card_config_and_training_info(photos, tmp_p
 
 
 ROOT_WEIGHTS = __import__("conftest").ROOT / "weights" / "gan"
+
+
+def test_generator_and_discriminator_losses_each_return_loss_and_metrics(photos):
+    """The GAN step's two halves can be checked alone, as LaMa's trainer splits them."""
+    from ganpaint.training.gan import discriminator_loss, generator_loss
+
+    cfg = GANConfig(adv_mask_target=True, gan_loss="nonsat", r1_weight=1.0, perceptual_weight=0)
+    images, masks = next(batches(TrainSet(photos, size=32, seed=0), 2))
+    g, d = Generator(**TINY), PatchDiscriminator(base=8)
+    fake = g(images, masks)
+    gan_loss = GANLoss(cfg.gan_loss)
+    real_in = images.clone().requires_grad_(True)
+    real_logits, real_feats = d(real_in, masks)
+    d_loss, d_metrics = discriminator_loss(d, gan_loss, cfg, real_logits, real_in, fake, masks)
+    assert set(d_metrics) == {"d_loss", "acc"} and 0 <= d_metrics["acc"] <= 1
+    d_loss.backward()
+    assert all(p.grad is not None for p in d.parameters()) and all(p.grad is None for p in g.parameters())
+    g_loss, g_metrics = generator_loss(d, gan_loss, None, cfg, fake, images, masks, real_feats)
+    assert set(g_metrics) == {"g_loss", "l1", "ssim", "adv", "fm"}
+    torch.testing.assert_close(g_metrics["g_loss"], sum(g_metrics[k] for k in ("l1", "ssim", "adv", "fm")))
+    g_loss.backward()
+    assert all(p.grad is not None for p in g.parameters())
+    # a fill equal to the photo has no hole L1 and no SSIM loss
+    _, perfect = generator_loss(d, gan_loss, None, cfg, images, images, masks, real_feats)
+    assert perfect["l1"] == 0 and perfect["ssim"] < 1e-4

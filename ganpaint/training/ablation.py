@@ -13,12 +13,14 @@ import argparse
 import json
 import re
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 
 from ..data import center_square, list_images, load_rgb
 from ..evaluate import evaluate
+from .common import parse_config
+from .gan import GANConfig
+from .gan import main as train_gan
 
 # name -> train.py flags that differ from the recipe (GANConfig's defaults)
 VARIANTS = {
@@ -46,11 +48,11 @@ def finished(run: Path, steps: int) -> dict | None:
 
 def train(run: Path, flags: list[str], args) -> dict:
     if not finished(run, args.steps):
-        cmd = [sys.executable, "train.py", "gan", "--out", str(run), "--resume", "--steps", str(args.steps),
-               "--size", str(args.size), "--batch-size", str(args.batch_size), "--perceptual-size", "64",
-               "--val-every", str(args.steps), "--ckpt-every", "200", *shlex.split(args.train_args), *flags]
-        print("+", shlex.join(cmd), flush=True)
-        subprocess.run(cmd, check=True, cwd=Path(__file__).resolve().parents[2])
+        argv = ["--out", str(run), "--resume", "--steps", str(args.steps), "--size", str(args.size),
+                "--batch-size", str(args.batch_size), "--perceptual-size", "64", "--val-every", str(args.steps),
+                "--ckpt-every", "200", *shlex.split(args.train_args), *flags]
+        print("+ train.py gan", shlex.join(argv), flush=True)
+        train_gan(parse_config(GANConfig, argv, prog="train.py gan"))
     return finished(run, args.steps)
 
 

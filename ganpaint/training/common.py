@@ -11,11 +11,13 @@ import math
 import os
 import platform
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
+from tqdm import tqdm
 
 from ..tensors import pick_device
 
@@ -223,3 +225,101 @@ def end_distributed(world: int):
 
         dist.barrier()
         dist.destroy_process_group()
+
+
+# ---------------------------------------------------------------- the loop both scripts share
+@dataclass
+class Run:
+    """One training run as the shared loop sees it: its config, folder, device, processes and progress."""
+
+    cfg: object
+    out: Path
+    device: torch.device
+    state: dict | None  # the checkpoint a resumed run starts from
+    rank: int = 0
+    world: int = 1
+    step: int = 0
+    minutes_before: float = 0.0  # training time of the earlier sessions of a resumed run
+    hardware: list = field(default_factory=list)
+    timer: Timer = field(default_factory=Timer)
+
+    @property
+    def main_proc(self) -> bool:  # logs, validation and checkpoints come from one process
+        return self.rank == 0
+
+    @property
+    def memory_format(self):
+        return torch.channels_last if self.cfg.channels_last else torch.contiguous_format
+
+    @property
+    def ckpt_path(self) -> Path:
+        return self.out / "ckpt.pt"
+
+    def minutes(self) -> float:
+        return self.minutes_before + self.timer.minutes()
+
+    def autocast(self):
+        # bf16 on CUDA only: on CPUs without AMX it is slower (and crashes some oneDNN builds)
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.cfg.amp and self.device.type == "cuda")
+
+    def checkpoint(self, models: dict) -> dict:
+        """The checkpoint: ``models`` (state dicts) plus where the run is and what it ran on."""
+        return {**models, "step": self.step, "minutes": self.minutes(), "config": dataclasses.asdict(self.cfg),
+                "hardware": self.hardware}
+
+
+def open_run(cfg, distributed: bool = False) -> Run:
+    """Set a run up (see ``start_run``); with ``distributed``, join torchrun's processes when there are several."""
+    cfg, state, out, device = start_run(cfg)
+    rank, world = 0, 1
+    if distributed:
+        rank, world, device = setup_distributed(device)
+    run = Run(cfg, out, device, state, rank, world)
+    if state is not None:
+        run.step, run.minutes_before = state["step"], state["minutes"]
+        if run.main_proc:
+            print(f"resumed from {run.ckpt_path} at step {run.step}")
+    run.hardware = run_hardware(state, device, world)
+    return run
+
+
+def train_loop(run: Run, data, train_step, save, log_fields: list[str], validate=None, postfix=(), desc="train"):
+    """Train until ``--steps`` or ``--max-minutes``: one ``train_step(images, masks, step)`` per batch, a log row
+    every 10 steps, ``validate(png)`` every ``--val-every`` and ``save()`` every ``--ckpt-every`` steps and at the end.
+
+    ``train_step`` returns the metrics to log as tensors or numbers: they are read (a GPU sync) only when logged.
+    """
+    cfg = run.cfg
+    run.timer = Timer()  # training time, not set-up
+    log = CSVLog(run.out / "log.csv", ["step", "minutes", *log_fields, "images_per_s", "val_psnr", "val_ssim", "val_lpips"])
+    bar = tqdm(total=cfg.steps, initial=run.step, desc=desc, dynamic_ncols=True, disable=not run.main_proc)
+    seen, t0 = 0, time.time()
+    while run.step < cfg.steps and not (cfg.max_minutes and run.timer.minutes() >= cfg.max_minutes):
+        images, masks = (t.to(run.device, non_blocking=True).contiguous(memory_format=run.memory_format) for t in next(data))
+        metrics = train_step(images, masks, run.step)
+        run.step += 1
+        seen += cfg.batch_size
+        bar.update(1)
+        step = run.step
+        if run.main_proc and (step % 10 == 0 or step % cfg.val_every == 0 or step == cfg.steps):
+            rate = seen / (time.time() - t0)
+            row = {"step": step, "minutes": round(run.minutes(), 3), **{k: v.item() if torch.is_tensor(v) else v for k, v in metrics.items()},
+                   "images_per_s": round(rate, 2)}
+            if validate is not None and (step % cfg.val_every == 0 or step == cfg.steps):
+                row.update(validate(run.out / f"val_{step:06d}.png"))
+            log.write(row)
+            bar.set_postfix({k: f"{row[k]:.3g}" for k in postfix} | {"ips": f"{rate:.1f}"})
+        if step % cfg.ckpt_every == 0:
+            save()
+    bar.close()
+    save()
+    end_distributed(run.world)
+
+
+def publish(run: Run, folder: Path, kind: str):
+    """After training: say where the results are and, with ``--push-to-hub``, upload ``folder``."""
+    print(f"stopped at step {run.step} after {run.timer.minutes():.1f} min; checkpoint {run.ckpt_path}, model {folder}")
+    if run.cfg.push_to_hub:
+        from ..hub import push_folder
+
+        push_folder(folder, run.cfg.push_to_hub, dataclasses.asdict(run.cfg), run.step, kind=kind)

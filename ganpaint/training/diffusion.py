@@ -8,18 +8,16 @@ the noisy photo, the masked photo and the mask; same data, crops and masks as th
 
 from __future__ import annotations
 
-import dataclasses
-import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import torch
-from tqdm import tqdm
 
 from ..data import TrainSet, batches, validation_set
 from ..inpainters.diffusion import make_sampler, sample
-from .common import (CSVLog, EMA, Timer, cosine_lr, parse_config, run_hardware, save_checkpoint, start_run, unwrap,
-                     val_report, write_training_info)
+from .common import (EMA, cosine_lr, open_run, parse_config, publish, save_checkpoint, train_loop, unwrap, val_report,
+                     write_training_info)
 
 
 @dataclass
@@ -90,20 +88,28 @@ def validate(unet, train_scheduler, cfg, images, masks, device, out_png: Path | 
     return val_report((torch.cat(outs) + 1) / 2, (images + 1) / 2, masks, out_png)
 
 
+def save(run, unet, ema: EMA, opt, scheduler):
+    """The checkpoint (full state, for --resume) and the EMA model with its scheduler and training.json."""
+    save_checkpoint(run.ckpt_path, run.checkpoint({"unet": unet.state_dict(), "ema": ema.model.state_dict(),
+                                                   "opt": opt.state_dict()}))
+    ema.model.save_pretrained(run.out / "diffusion" / "unet")
+    scheduler.save_pretrained(run.out / "diffusion" / "scheduler")
+    write_training_info(run.out / "diffusion", run.cfg, run.step, run.minutes(), run.hardware)
+
+
 def main(cfg: DiffusionConfig):
     from diffusers import DDPMScheduler
 
     # 1. Setup; with --resume the checkpoint's config wins, except for the budget and where to stop
-    cfg, state, out, device = start_run(cfg)
-    memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format
-    ckpt_path = out / "ckpt.pt"
+    run = open_run(cfg)
+    cfg, device, state = run.cfg, run.device, run.state
 
     # 2. Data: the GAN's crops and masks
     dataset = TrainSet(cfg.data, cfg.size, seed=cfg.seed)
     val_images, val_masks = validation_set(cfg.val_data, cfg.size, n=cfg.val_n) if cfg.val_data else (None, None)
 
     # 3. Model and noise schedule
-    unet = build_unet(cfg).to(device, memory_format=memory_format)
+    unet = build_unet(cfg).to(device, memory_format=run.memory_format)
     scheduler = DDPMScheduler(num_train_timesteps=cfg.train_timesteps, beta_schedule=cfg.beta_schedule,
                               prediction_type=cfg.prediction_type)
     ema = EMA(unet, cfg.ema_decay)
@@ -111,45 +117,22 @@ def main(cfg: DiffusionConfig):
 
     # 4. Optimiser
     opt = torch.optim.AdamW(unet.parameters(), lr=cfg.lr, weight_decay=0.0)
-    step, elapsed_before = 0, 0.0
     if state is not None:
-        unet.load_state_dict(state["unet"])
-        ema.model.load_state_dict(state["ema"])
-        opt.load_state_dict(state["opt"])
-        step, elapsed_before = state["step"], state["minutes"]
-        print(f"resumed from {ckpt_path} at step {step}")
-    hardware = run_hardware(state, device)
+        for module, key in ((unet, "unet"), (ema.model, "ema"), (opt, "opt")):
+            module.load_state_dict(state[key])
     unet_train = torch.compile(unet) if cfg.compile else unet
-
-    def save():
-        save_checkpoint(ckpt_path, {"unet": unet.state_dict(), "ema": ema.model.state_dict(), "opt": opt.state_dict(),
-                                    "step": step, "minutes": elapsed_before + timer.minutes(),
-                                    "config": dataclasses.asdict(cfg), "hardware": hardware})
-        ema.model.save_pretrained(out / "diffusion" / "unet")
-        scheduler.save_pretrained(out / "diffusion" / "scheduler")
-        write_training_info(out / "diffusion", cfg, step, elapsed_before + timer.minutes(), hardware)
-
-    # 5. The loop
-    log = CSVLog(out / "log.csv", ["step", "minutes", "lr", "loss", "images_per_s", "val_psnr", "val_ssim", "val_lpips"])
-    timer = Timer()
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp and device.type == "cuda")
-    data = batches(dataset, cfg.batch_size, start_step=step, num_workers=cfg.num_workers)
     noise_rng = torch.Generator().manual_seed(cfg.seed)
-    bar = tqdm(total=cfg.steps, initial=step, desc="diffusion", dynamic_ncols=True)
-    seen, t0 = 0, time.time()
-    while step < cfg.steps and not (cfg.max_minutes and timer.minutes() >= cfg.max_minutes):
-        images, masks = next(data)
-        images = images.to(device, non_blocking=True).contiguous(memory_format=memory_format)
-        masks = masks.to(device, non_blocking=True).contiguous(memory_format=memory_format)
+
+    # 5. One step: denoise a random noise level, the hole's error weighted up
+    def train_step(images, masks, step):
         for group in opt.param_groups:
             group["lr"] = get_lr(step, cfg)
-
         # Noise and timesteps depend only on (seed, step): a resumed run continues the same sequence.
         noise_rng.manual_seed(cfg.seed * 1_000_003 + step)
         noise = torch.randn(images.shape, generator=noise_rng).to(device)
         t = torch.randint(0, cfg.train_timesteps, (images.shape[0],), generator=noise_rng).to(device)
         noisy = scheduler.add_noise(images, noise, t)
-        with autocast:
+        with run.autocast():
             pred = unet_train(torch.cat([noisy, images * (1 - masks), masks], 1), t).sample
         target = scheduler.get_velocity(images, noise, t) if cfg.prediction_type == "v_prediction" else noise
         weight = 1 + (cfg.hole_weight - 1) * masks
@@ -159,30 +142,16 @@ def main(cfg: DiffusionConfig):
         torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
         opt.step()
         ema.update(unwrap(unet_train), step)
-        step += 1
-        seen += cfg.batch_size
-        bar.update(1)
+        return {"lr": get_lr(step, cfg), "loss": loss.detach()}
 
-        if step % 10 == 0 or step % cfg.val_every == 0 or step == cfg.steps:
-            rate = seen / (time.time() - t0)
-            row = {"step": step, "minutes": round(elapsed_before + timer.minutes(), 3), "lr": get_lr(step, cfg),
-                   "loss": loss.item(), "images_per_s": round(rate, 2)}
-            if val_images is not None and (step % cfg.val_every == 0 or step == cfg.steps):
-                row.update(validate(ema.model, scheduler, cfg, val_images, val_masks, device, out / f"val_{step:06d}.png"))
-            log.write(row)
-            bar.set_postfix(loss=f"{loss.item():.4f}", ips=f"{rate:.1f}")
-        if step % cfg.ckpt_every == 0:
-            save()
-    bar.close()
-    save()
-    print(f"stopped at step {step} after {timer.minutes():.1f} min; checkpoint {ckpt_path}, model {out / 'diffusion'}")
+    data = batches(dataset, cfg.batch_size, start_step=run.step, num_workers=cfg.num_workers)
+    validate_ema = (lambda png: validate(ema.model, scheduler, cfg, val_images, val_masks, device, png)) if val_images is not None else None
+    train_loop(run, data, train_step, partial(save, run, unet, ema, opt, scheduler), ["lr", "loss"], validate_ema,
+               postfix=("loss",), desc="diffusion")
 
     # 6. Publish
-    if cfg.push_to_hub:
-        from ..hub import push_folder
-
-        push_folder(out / "diffusion", cfg.push_to_hub, dataclasses.asdict(cfg), step, kind="diffusion")
-    return step
+    publish(run, run.out / "diffusion", kind="diffusion")
+    return run.step
 
 
 def cli(argv=None):

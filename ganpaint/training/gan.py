@@ -6,20 +6,17 @@
 
 from __future__ import annotations
 
-import dataclasses
-import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import torch
-from tqdm import tqdm
 
 from ..data import TrainSet, batches, validation_set
 from ..losses import GANLoss, PerceptualLoss, feature_matching, hole_l1, r1_penalty, ssim_loss
 from ..models import Generator, PatchDiscriminator
-from .common import (CSVLog, EMA, Timer, all_mean, check_replicas, cosine_lr, end_distributed, load_checkpoint,
-                     parse_config, run_hardware, save_checkpoint, setup_distributed, start_run, unwrap, val_report,
-                     write_training_info)
+from .common import (EMA, all_mean, check_replicas, cosine_lr, load_checkpoint, open_run, parse_config, publish,
+                     save_checkpoint, train_loop, unwrap, val_report, write_training_info)
 
 
 @dataclass
@@ -91,23 +88,12 @@ def validate(g, images, masks, device, out_png: Path | None = None, batch: int =
     return val_report((torch.cat(outs) + 1) / 2, (images + 1) / 2, masks, out_png)
 
 
-def main(cfg: GANConfig):
-    # 1. Setup; with --resume the checkpoint's config wins, except for the budget and where to stop
-    cfg, state, out, device = start_run(cfg)
-    rank, world, device = setup_distributed(device)  # under torchrun: this process's rank and GPU
-    main_proc = rank == 0  # logs, validation and checkpoints come from one process
-    memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format
-    ckpt_path = out / "ckpt.pt"
-
-    # 2. Data
-    dataset = TrainSet(cfg.data, cfg.size, seed=cfg.seed)
-    val_images, val_masks = validation_set(cfg.val_data, cfg.size, n=cfg.val_n) if cfg.val_data and main_proc else (None, None)
-
-    # 3. Models
+def build_models(cfg: GANConfig, resuming: bool) -> tuple[Generator, PatchDiscriminator]:
+    """G and D as configured; unless resuming, started from ``--init-from`` when given."""
     g = Generator(channels=cfg.g_channels, decoder_channels=cfg.g_decoder_channels, dilations=cfg.g_dilations,
                   fourier_every=cfg.g_fourier_every, use_edges=cfg.use_edges, upsample=cfg.g_upsample, train_size=cfg.size)
     d = PatchDiscriminator(base=cfg.d_base, n_layers=cfg.d_layers)
-    if cfg.init_from and state is None:
+    if cfg.init_from and not resuming:
         if Path(cfg.init_from).is_file():
             # A fine-tune (e.g. other dilations, same shapes) then starts against a trained D, not a random one.
             start = load_checkpoint(Path(cfg.init_from))
@@ -115,128 +101,134 @@ def main(cfg: GANConfig):
             d.load_state_dict(start["d"])
         else:
             g.load_state_dict(Generator.from_pretrained(cfg.init_from, strict=True).state_dict())
-    g, d = g.to(device, memory_format=memory_format), d.to(device, memory_format=memory_format)
-    ema = EMA(g, cfg.ema_decay)
-    perceptual = PerceptualLoss(cfg.perceptual_layers, size=cfg.perceptual_size or None).to(device) if cfg.perceptual_weight else None
-    gan_loss = GANLoss(cfg.gan_loss)
-    if main_proc:
-        print(f"G: {sum(p.numel() for p in g.parameters()) / 1e6:.2f} M params, D: {sum(p.numel() for p in d.parameters()) / 1e6:.2f} M"
-              + (f", {world} processes" if world > 1 else ""))
+    return g, d
 
-    # 4. Optimisers
-    opt_g = torch.optim.Adam(g.parameters(), lr=cfg.lr_g, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(d.parameters(), lr=cfg.lr_d, betas=(0.5, 0.999))
-    step, d_acc, elapsed_before = 0, 0.5, 0.0
+
+def discriminator_loss(d, gan_loss: GANLoss, cfg: GANConfig, real_logits, real_in, fake, masks) -> tuple[torch.Tensor, dict]:
+    """D calls the photos real and the fills fake (with ``--adv-mask-target`` only the filled region), plus R1 on
+    photos that require grad. ``real_logits`` is D's view of ``real_in``, computed once and shared with G's loss."""
+    fake_logits, _ = d(fake.detach(), masks)
+    loss = gan_loss.d_loss(real_logits.float(), fake_logits.float(), masks if cfg.adv_mask_target else None)
+    if real_in.requires_grad and torch.is_grad_enabled():
+        loss = loss + cfg.r1_weight * cfg.r1_every * r1_penalty(real_logits.float(), real_in)
+    acc = ((real_logits > 0).float().mean() + (fake_logits < 0).float().mean()) / 2
+    return loss, {"d_loss": loss.detach(), "acc": acc}
+
+
+def generator_loss(d, gan_loss: GANLoss, perceptual, cfg: GANConfig, fake, images, masks, real_feats) -> tuple[torch.Tensor, dict]:
+    """Hole L1, SSIM, adversarial, feature matching against D's features of the photo, and perceptual."""
+    fake_logits, fake_feats = d(fake, masks)
+    losses = {
+        "l1": cfg.l1_weight * hole_l1(fake.float(), images, masks),
+        "ssim": cfg.ssim_weight * ssim_loss(fake.float(), images),
+        "adv": cfg.adv_weight * gan_loss.g_loss(fake_logits.float(), masks if cfg.adv_mask_target else None),
+        "fm": cfg.fm_weight * feature_matching([f.float() for f in fake_feats], [r.float() for r in real_feats]),
+    }
+    if perceptual is not None:
+        losses["perceptual"] = cfg.perceptual_weight * perceptual(fake, images).float()
+    loss = sum(losses.values())
+    return loss, {"g_loss": loss.detach(), **{k: v.detach() for k, v in losses.items()}}
+
+
+@dataclass
+class Trainee:
+    """What the GAN's steps change: the models (plain and as trained: DDP, compiled), optimisers, EMA and D's accuracy."""
+
+    g: Generator
+    d: PatchDiscriminator
+    ema: EMA
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    perceptual: PerceptualLoss | None
+    gan_loss: GANLoss
+    g_train: torch.nn.Module = None
+    d_train: torch.nn.Module = None
+    d_acc: float = 0.5  # running accuracy of D, which throttles its steps
+
+    def modules(self) -> dict:  # what a checkpoint holds, by key
+        return {"g": self.g, "d": self.d, "ema": self.ema.model, "opt_g": self.opt_g, "opt_d": self.opt_d}
+
+
+def train_step(run, t: Trainee, images, masks, step: int) -> dict:
+    """D's step (skipped while D dominates, so G keeps a useful signal), then G's; returns the metrics to log."""
+    cfg = run.cfg
+    for opt, base in ((t.opt_g, cfg.lr_g), (t.opt_d, cfg.lr_d)):
+        for group in opt.param_groups:
+            group["lr"] = get_lr(step, base, cfg)
+    with run.autocast():
+        fake = t.g_train(images, masks)
+    d_step = t.d_acc < cfg.d_throttle
+    real_in = images.detach().requires_grad_(cfg.r1_weight > 0 and step % cfg.r1_every == 0)
+    with run.autocast(), torch.set_grad_enabled(d_step):
+        real_logits, real_feats = t.d_train(real_in, masks)
+        d_loss, d_metrics = discriminator_loss(t.d_train, t.gan_loss, cfg, real_logits, real_in, fake, masks)
+    if d_step:
+        t.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        t.opt_d.step()
+    t.d_acc = 0.9 * t.d_acc + 0.1 * all_mean(d_metrics.pop("acc").item(), run.world, run.device)
+
+    with run.autocast():
+        g_loss, g_metrics = generator_loss(t.d_train, t.gan_loss, t.perceptual, cfg, fake, images, masks, real_feats)
+    t.opt_g.zero_grad(set_to_none=True)
+    g_loss.backward()
+    t.opt_g.step()
+    t.ema.update(unwrap(t.g_train), step)
+    return {"lr_g": get_lr(step, cfg.lr_g, cfg), **g_metrics, **d_metrics, "d_acc": round(t.d_acc, 4), "d_step": int(d_step)}
+
+
+def save(run, t: Trainee):
+    """The checkpoint (full state, for --resume) and the EMA generator with its training.json."""
+    check_replicas(t.g, run.world)
+    if run.main_proc:
+        save_checkpoint(run.ckpt_path, run.checkpoint({k: m.state_dict() for k, m in t.modules().items()} | {"d_acc": t.d_acc}))
+        t.ema.model.save_pretrained(run.out / "generator")
+        write_training_info(run.out / "generator", run.cfg, run.step, run.minutes(), run.hardware)
+
+
+def main(cfg: GANConfig):
+    # 1. Setup; with --resume the checkpoint's config wins, except for the budget and where to stop
+    run = open_run(cfg, distributed=True)  # under torchrun: this process's rank and GPU
+    cfg, device, state = run.cfg, run.device, run.state
+
+    # 2. Data
+    dataset = TrainSet(cfg.data, cfg.size, seed=cfg.seed)
+    val_images, val_masks = validation_set(cfg.val_data, cfg.size, n=cfg.val_n) if cfg.val_data and run.main_proc else (None, None)
+
+    # 3. Models and losses
+    g, d = build_models(cfg, resuming=state is not None)
+    g, d = g.to(device, memory_format=run.memory_format), d.to(device, memory_format=run.memory_format)
+    perceptual = PerceptualLoss(cfg.perceptual_layers, size=cfg.perceptual_size or None).to(device) if cfg.perceptual_weight else None
+    if run.main_proc:
+        print(f"G: {sum(p.numel() for p in g.parameters()) / 1e6:.2f} M params, D: {sum(p.numel() for p in d.parameters()) / 1e6:.2f} M"
+              + (f", {run.world} processes" if run.world > 1 else ""))
+
+    # 4. Optimisers; a resumed run takes every state from its checkpoint
+    t = Trainee(g, d, EMA(g, cfg.ema_decay), torch.optim.Adam(g.parameters(), lr=cfg.lr_g, betas=(0.5, 0.999)),
+                torch.optim.Adam(d.parameters(), lr=cfg.lr_d, betas=(0.5, 0.999)), perceptual, GANLoss(cfg.gan_loss))
     if state is not None:
-        g.load_state_dict(state["g"])
-        d.load_state_dict(state["d"])
-        ema.model.load_state_dict(state["ema"])
-        opt_g.load_state_dict(state["opt_g"])
-        opt_d.load_state_dict(state["opt_d"])
-        step, d_acc, elapsed_before = state["step"], state["d_acc"], state["minutes"]
-        if main_proc:
-            print(f"resumed from {ckpt_path} at step {step}")
-    hardware = run_hardware(state, device, world)
-    g_train, d_train = g, d
-    if world > 1:  # gradients averaged over the processes; every replica takes the same step
+        for key, module in t.modules().items():
+            module.load_state_dict(state[key])
+        t.d_acc = state["d_acc"]
+    t.g_train, t.d_train = g, d
+    if run.world > 1:  # gradients averaged over the processes; every replica takes the same step
         from torch.nn.parallel import DistributedDataParallel as DDP
 
-        g_train, d_train = DDP(g), DDP(d)
+        t.g_train, t.d_train = DDP(g), DDP(d)
     if cfg.compile:
-        g_train, d_train = torch.compile(g_train), torch.compile(d_train)
-
-    def save():
-        check_replicas(g, world)
-        if not main_proc:
-            return
-        save_checkpoint(ckpt_path, {
-            "g": g.state_dict(), "d": d.state_dict(), "ema": ema.model.state_dict(),
-            "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": step, "d_acc": d_acc,
-            "minutes": elapsed_before + timer.minutes(), "config": dataclasses.asdict(cfg), "hardware": hardware,
-        })
-        ema.model.save_pretrained(out / "generator")
-        write_training_info(out / "generator", cfg, step, elapsed_before + timer.minutes(), hardware)
+        t.g_train, t.d_train = torch.compile(t.g_train), torch.compile(t.d_train)
 
     # 5. The loop
-    log = CSVLog(out / "log.csv", ["step", "minutes", "lr_g", "g_loss", "l1", "ssim", "adv", "fm", "perceptual", "d_loss",
-                                   "d_acc", "d_step", "images_per_s", "val_psnr", "val_ssim", "val_lpips"])
-    timer = Timer()
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp and device.type == "cuda")
-    data = batches(dataset, cfg.batch_size, start_step=step, num_workers=cfg.num_workers, rank=rank, world=world)
-    bar = tqdm(total=cfg.steps, initial=step, desc="gan", dynamic_ncols=True, disable=not main_proc)
-    images_seen_t0, t0 = 0, time.time()
-    while step < cfg.steps and not (cfg.max_minutes and timer.minutes() >= cfg.max_minutes):
-        images, masks = next(data)
-        images = images.to(device, non_blocking=True).contiguous(memory_format=memory_format)
-        masks = masks.to(device, non_blocking=True).contiguous(memory_format=memory_format)
-        for opt, base in ((opt_g, cfg.lr_g), (opt_d, cfg.lr_d)):
-            for group in opt.param_groups:
-                group["lr"] = get_lr(step, base, cfg)
-
-        with autocast:
-            fake = g_train(images, masks)
-
-        # Discriminator step, skipped while D dominates so G keeps a useful signal.
-        fake_mask = masks if cfg.adv_mask_target else None
-        d_step = d_acc < cfg.d_throttle
-        real_in = images.detach().requires_grad_(cfg.r1_weight > 0 and step % cfg.r1_every == 0)
-        with autocast, torch.set_grad_enabled(d_step):
-            real_logits, real_feats = d_train(real_in, masks)
-            fake_logits_d, _ = d_train(fake.detach(), masks)
-            d_loss = gan_loss.d_loss(real_logits.float(), fake_logits_d.float(), fake_mask)
-        if d_step:
-            if real_in.requires_grad:
-                d_loss = d_loss + cfg.r1_weight * cfg.r1_every * r1_penalty(real_logits.float(), real_in)
-            opt_d.zero_grad(set_to_none=True)
-            d_loss.backward()
-            opt_d.step()
-        acc = all_mean(((real_logits > 0).float().mean() + (fake_logits_d < 0).float().mean()).item() / 2, world, device)
-        d_acc = 0.9 * d_acc + 0.1 * acc
-
-        # Generator step
-        with autocast:
-            fake_logits, fake_feats = d_train(fake, masks)
-            losses = {
-                "l1": cfg.l1_weight * hole_l1(fake.float(), images, masks),
-                "ssim": cfg.ssim_weight * ssim_loss(fake.float(), images),
-                "adv": cfg.adv_weight * gan_loss.g_loss(fake_logits.float(), fake_mask),
-                "fm": cfg.fm_weight * feature_matching([f.float() for f in fake_feats], [r.float() for r in real_feats]),
-            }
-            if perceptual is not None:
-                losses["perceptual"] = cfg.perceptual_weight * perceptual(fake, images).float()
-        g_loss = sum(losses.values())
-        opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        opt_g.step()
-        ema.update(unwrap(g_train), step)
-        step += 1
-        images_seen_t0 += cfg.batch_size
-        bar.update(1)
-
-        if main_proc and (step % 10 == 0 or step % cfg.val_every == 0 or step == cfg.steps):
-            rate = images_seen_t0 / (time.time() - t0)
-            row = {"step": step, "minutes": round(elapsed_before + timer.minutes(), 3), "lr_g": get_lr(step, cfg.lr_g, cfg),
-                   "g_loss": g_loss.item(), **{k: v.item() for k, v in losses.items()}, "d_loss": d_loss.item(),
-                   "d_acc": round(d_acc, 4), "d_step": int(d_step), "images_per_s": round(rate, 2)}
-            if val_images is not None and (step % cfg.val_every == 0 or step == cfg.steps):
-                row.update(validate(ema.model, val_images, val_masks, device, out / f"val_{step:06d}.png"))
-            log.write(row)
-            bar.set_postfix(g=f"{g_loss.item():.2f}", d=f"{d_loss.item():.2f}", acc=f"{d_acc:.2f}", ips=f"{rate:.1f}")
-        if step % cfg.ckpt_every == 0:
-            save()
-    bar.close()
-    save()
-    end_distributed(world)
-    if not main_proc:
-        return step
-    print(f"stopped at step {step} after {timer.minutes():.1f} min; checkpoint {ckpt_path}, generator {out / 'generator'}")
+    data = batches(dataset, cfg.batch_size, start_step=run.step, num_workers=cfg.num_workers, rank=run.rank, world=run.world)
+    validate_ema = (lambda png: validate(t.ema.model, val_images, val_masks, device, png)) if val_images is not None else None
+    train_loop(run, data, partial(train_step, run, t), partial(save, run, t),
+               ["lr_g", "g_loss", "l1", "ssim", "adv", "fm", "perceptual", "d_loss", "d_acc", "d_step"],
+               validate_ema, postfix=("g_loss", "d_loss", "d_acc"), desc="gan")
 
     # 6. Publish
-    if cfg.push_to_hub:
-        from ..hub import push_folder
-
-        push_folder(out / "generator", cfg.push_to_hub, dataclasses.asdict(cfg), step, kind="gan")
-    return step
+    if run.main_proc:
+        publish(run, run.out / "generator", kind="gan")
+    return run.step
 
 
 def cli(argv=None):
