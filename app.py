@@ -26,6 +26,7 @@ from ganpaint.evaluate import compare
 from ganpaint.inpainters import METHODS, STRATEGIES, method_class
 from ganpaint.inputs import float_is_unit, open_image, open_mask
 from ganpaint.masks import DIFFICULTY, difficulty_mask
+from ganpaint.results import markdown
 
 ROOT = Path(__file__).resolve().parent
 EXAMPLES = sorted(str(p) for p in (ROOT / "examples").glob("*.jpg"))
@@ -364,23 +365,23 @@ def compare_core(image: Image.Image, mask: np.ndarray | None, difficulty: str, m
     truth = np.asarray(small)
     rows = run(compare, small, Image.fromarray(mask), list(methods), truth=truth, progress=progress)
     gallery = [(overlay(small, mask), "input (mask tinted)")]
-    table = ["| method | time (ms) | parameters | PSNR ↑ | SSIM ↑ | LPIPS ↓ |", "|---|---|---|---|---|---|"]
-    summary, notes = [], []
+    table, summary, notes = [], [], []
     for r in rows:
         if not r["available"]:
-            table.append(f"| {r['label']} | — | — | — | — | — |")
+            table.append([r["label"]] + ["—"] * 5)
             notes.append(f"{r['label']} did not run: {r['reason']}")
             summary.append({"method": r["method"], "available": False, "reason": r["reason"]})
             continue
         params = f"{r['parameters'] / 1e6:.2f} M" if r["parameters"] else "0 (classical)"
         lp = "—" if r["lpips"] is None else f"{r['lpips']:.4f}"
         gallery.append((r["image"], f"{r['label']} · {r['ms']:.0f} ms · PSNR {r['psnr']:.2f}"))
-        table.append(f"| {r['label']} | {r['ms']:.0f} | {params} | {r['psnr']:.2f} | {r['ssim']:.4f} | {lp} |")
+        table.append([r["label"], f"{r['ms']:.0f}", params, f"{r['psnr']:.2f}", f"{r['ssim']:.4f}", lp])
         summary.append({k: r[k] for k in ("method", "available", "ms", "parameters", "psnr", "ssim", "lpips", "l1_hole",
                                           "accuracy", "lpips_missing") if k in r})
     missing = sorted({r["lpips_missing"] for r in rows if r.get("lpips_missing")})
     notes += [f"{m} (— in the table); the fills are shown all the same." for m in missing]
-    return gallery, "\n".join(table + ([""] + [f"*{n}*  " for n in notes] if notes else [])), summary
+    table = markdown(["method", "time (ms)", "parameters", "PSNR ↑", "SSIM ↑", "LPIPS ↓"], table)
+    return gallery, "\n".join([table] + ([""] + [f"*{n}*  " for n in notes] if notes else [])), summary
 
 
 def parse_methods(methods: str) -> list[str]:
@@ -453,13 +454,10 @@ def about_table() -> str:
     methods = list(dict.fromkeys(r["method"] for r in rows))
     cell = {(r["method"], r.get("task", "inpaint"), r["difficulty"]): r for r in rows}
     names = [d if t == "inpaint" else t for t, d in cols]
-    lines = [f"## How they compare\n\nLPIPS ↓ / PSNR ↑ on {rows[0]['n']} photos from sources never trained on "
-             "(`val_xsrc`, 256², the same seeded masks for every method):", "",
-             "| method | " + " | ".join(names) + " |", "|---|" + "---|" * len(cols)]
-    for m in methods:
-        vals = [cell.get((m, t, d)) for t, d in cols]
-        lines.append(f"| {m} | " + " | ".join(f"{v['lpips']:.3f} / {v['psnr']:.1f}" if v else "–" for v in vals) + " |")
-    return "\n".join(lines)
+    table = [[m] + [f"{v['lpips']:.3f} / {v['psnr']:.1f}" if v else "–" for v in (cell.get((m, t, d)) for t, d in cols)]
+             for m in methods]
+    return (f"## How they compare\n\nLPIPS ↓ / PSNR ↑ on {rows[0]['n']} photos from sources never trained on "
+            "(`val_xsrc`, 256², the same seeded masks for every method):\n\n" + markdown(["method"] + names, table))
 
 
 def about_images():

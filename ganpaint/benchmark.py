@@ -27,11 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
+from . import results
+from .inpainters import METHODS
 from .inpainters.base import STRATEGIES
 
-DEFAULT_METHODS = "gan,patchmatch,telea,ns,diffusion,sd"
 DEFAULT_SIZES = "256,512,1024,2048"
-METHOD_ORDER = {m: i for i, m in enumerate(DEFAULT_METHODS.split(","))}
 SLOW = ("sd", "diffusion")  # dozens of network passes per image: fewer repeats, steps stated
 
 
@@ -206,30 +206,23 @@ def run_isolated(method, size, args, device) -> dict:
 
 def markdown(rows: list[dict]) -> str:
     gan = {(r["size"], r["device"]): r["ms"] for r in rows if r["method"] == "gan" and "ms" in r}
-    lines = ["| method | device | size | fills at | latency (ms) | × GAN | peak RSS (MB) | parameters | weights (MB) | note |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    head = ["method", "device", "size", "fills at", "latency (ms)", "× GAN", "peak RSS (MB)", "parameters", "weights (MB)", "note"]
+    cells = []
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['method']} | {r['device']} | {r['size']}² | – | – | – | – | – | – | unavailable: {r['error']} |")
+            cells.append([r["method"], r["device"], f"{r['size']}²"] + ["–"] * 6 + [f"unavailable: {r['error']}"])
             continue
         ratio = r["ms"] / gan[(r["size"], r["device"])] if (r["size"], r["device"]) in gan else float("nan")
         note = r.get("note", "") + (f", {r['steps']} steps" if "steps" in r else "")
         fills_at = f"{r['fills_at']} px" if "fills_at" in r else "–"  # rows from runs before it was recorded
-        lines.append(f"| {r['method']} | {r['device']} | {r['size']}² | {fills_at} | {r['ms']:.1f} | {ratio:.1f} | {r['peak_mb']:.0f} | "
-                     f"{r['parameters'] / 1e6:.2f} M | {r['weights_mb']:.1f} | {note.strip(', ')} |")
-    return "\n".join(lines)
+        cells.append([r["method"], r["device"], f"{r['size']}²", fills_at, f"{r['ms']:.1f}", f"{ratio:.1f}", f"{r['peak_mb']:.0f}",
+                      f"{r['parameters'] / 1e6:.2f} M", f"{r['weights_mb']:.1f}", note.strip(", ")])
+    return results.markdown(head, cells)
 
 
-def earlier_rows(earlier: dict, measured: list[str], file: str | None) -> tuple[list[dict], dict | None]:
-    """``--merge``: an earlier run's rows for the methods not measured now, and where they came from."""
-    kept = [r for r in earlier["results"] if r["method"] not in measured]
-    source = {"file": file, "methods": sorted({r["method"] for r in kept}), "command": earlier.get("command")}
-    return kept, source if kept else None
-
-
-def main(argv=None):
+def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m ganpaint.benchmark", description=__doc__.split("\n\n")[0])
-    p.add_argument("--methods", default=DEFAULT_METHODS)
+    p.add_argument("--methods", default=",".join(METHODS))
     p.add_argument("--sizes", default=DEFAULT_SIZES)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--sd-repeats", type=int, default=1, help="Stable Diffusion is slow on a CPU: fewer repeats")
@@ -258,63 +251,69 @@ def main(argv=None):
     p.add_argument("--browser", action=argparse.BooleanOptionalAction, default=True,
                    help="with --app: also the click-to-shown time in headless chromium")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
+    return p
+
+
+def app_latency(args, command: str) -> dict:
+    """``--app``: one Inpaint request in the running app, stage by stage."""
+    from . import benchmark_app
+
+    out = benchmark_app.run([float(x) for x in args.app_megapixels.split(",")], args.repeats, args.browser)
+    out["command"] = command
+    print(benchmark_app.markdown(out["results"]))
+    results.write_json(args.json, out)
+    return out
+
+
+def fast_paths_table(args, command: str) -> list[dict]:
+    """``--fast-paths``: the GAN's CPU fast paths against the plain path."""
+    rows = fast_paths(args.compile)
+    print(results.markdown(["fast path", "plain (ms)", "fast (ms)", "speed-up"],
+                           [[r["path"], f"{r['plain_ms']:.1f}", f"{r['fast_ms']:.1f}", f"{r['speedup']:.2f}×"] for r in rows]))
+    results.write_json(args.json, {"fast_paths": rows, "command": command})
+    return rows
+
+
+def methods_table(args, command: str) -> dict:
+    """Every (device, method, size), each in its own process, plus GAN training throughput on CUDA."""
+    import torch
+
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else []) if args.devices == "auto" else args.devices.split(",")
+    measured = [m for m in args.methods.split(",") if m]
+    rows = []
+    for device in devices:
+        for method in measured:
+            for size in [int(s) for s in args.sizes.split(",")]:
+                rows.append(run_isolated(method, size, args, device))
+                print(json.dumps(rows[-1]), flush=True)
+    out = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+                       "torch": torch.__version__, "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None},
+           "results": rows, "command": command}
+    earlier = json.loads(Path(args.merge).read_text()) if args.merge else {"results": []}
+    results.merge(out, earlier, measured, args.merge, key=lambda r: (r["device"], results.method_rank(r["method"]), r["size"]))
+    if "cuda" in devices and args.training:
+        out["gan_training"] = gan_training_throughput()
+    print(markdown(out["results"]))
+    if "gan_training" in out:
+        t = out["gan_training"]
+        print(f"\nGAN training on {out['machine']['gpu']}: {t['images_per_s']:.0f} images/s at 256², batch {t['batch_size']}")
+    results.write_json(args.json, out)
+    return out
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
     command = "python -m ganpaint.benchmark " + " ".join(sys.argv[1:] if argv is None else argv)
-
     if args.app:
-        from . import benchmark_app
-
-        out = benchmark_app.run([float(x) for x in args.app_megapixels.split(",")], args.repeats, args.browser)
-        out["command"] = command
-        print(benchmark_app.markdown(out["results"]))
-        if args.json:
-            Path(args.json).write_text(json.dumps(out, indent=2))
-        return out
-
+        return app_latency(args, command)
     if args.fast_paths:
-        rows = fast_paths(args.compile)
-        print("| fast path | plain (ms) | fast (ms) | speed-up |\n|---|---|---|---|")
-        for r in rows:
-            print(f"| {r['path']} | {r['plain_ms']:.1f} | {r['fast_ms']:.1f} | {r['speedup']:.2f}× |")
-        if args.json:
-            Path(args.json).write_text(json.dumps({"fast_paths": rows, "command": command}, indent=2))
-        return rows
-
-    if args.worker:
+        return fast_paths_table(args, command)
+    if args.worker:  # one measurement, in its own process (run_isolated)
         method, size, device, steps = args.worker.split(":")
         print(json.dumps(worker(method, int(size), args.repeats, device, int(steps), args.gan_variant, args.strategy,
                                 args.detail)))
         return None
-
-    import torch
-
-    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else []) if args.devices == "auto" else args.devices.split(",")
-    rows = []
-    measured = [m for m in args.methods.split(",") if m]
-    earlier = json.loads(Path(args.merge).read_text()) if args.merge else {"results": []}
-    for device in devices:
-        for method in measured:
-            for size in [int(s) for s in args.sizes.split(",")]:
-                row = run_isolated(method, size, args, device)
-                print(json.dumps(row), flush=True)
-                rows.append(row)
-    kept, merged_from = earlier_rows(earlier, measured, args.merge)
-    rows = sorted(rows + kept, key=lambda r: (r["device"], METHOD_ORDER.get(r["method"], 99), r["size"]))
-    out = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-                       "torch": torch.__version__, "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None},
-           "results": rows, "command": command}
-    if merged_from:
-        out["merged_from"] = merged_from
-    if "cuda" in devices and args.training:
-        out["gan_training"] = gan_training_throughput()
-    table = markdown(rows)
-    print(table)
-    if "gan_training" in out:
-        t = out["gan_training"]
-        print(f"\nGAN training on {out['machine']['gpu']}: {t['images_per_s']:.0f} images/s at 256², batch {t['batch_size']}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(out, indent=2))
-    return out
+    return methods_table(args, command)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from . import results
+
 ROOT = Path(__file__).resolve().parent.parent
 SIZES_MP = (1, 4, 12)
 CHROMIUM = "/usr/bin/chromium"
@@ -199,11 +201,11 @@ def run(sizes=SIZES_MP, repeats: int = 3, browser: bool = True) -> dict:
 def markdown(rows: list[dict]) -> str:
     stages = list(rows[0]["tab_stages_s"]) if rows else []
     head = ["photo", "library", "/inpaint (client)", "× library", "browser click→shown"] + [f"tab: {s}" for s in stages]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    table = []
     for r in rows:
         shown = r.get("browser_click_to_shown_s")
         cells = [f"{r['megapixels']} MP ({r['size'][0]}×{r['size'][1]})", f"{r['library_s']:.2f} s",
                  f"{r['api_inpaint_s']:.2f} s", f"{r['api_over_library']:.2f}×", "—" if shown is None else f"{shown:.2f} s"]
         cells += [f"{r['tab_stages_s'][s]:.2f}" for s in stages]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        table.append(cells)
+    return results.markdown(head, table)

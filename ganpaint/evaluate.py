@@ -23,13 +23,13 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
-from .benchmark import earlier_rows
 from .data import center_square, list_images, load_rgb
 from .inputs import InpaintError, open_mask
 from .inpainters import METHODS, get_inpainter, method_class
 from .inpainters.base import STRATEGIES
 from .masks import DIFFICULTY, bridge_layout, difficulty_mask, outpaint_border
 from .metrics import lpips, psnr, ssim
+from .results import markdown, merge, write_json
 
 FIELDS = ("method", "task", "difficulty", "n", "psnr", "ssim", "lpips", "l1_hole", "accuracy", "ms_per_image")
 
@@ -184,15 +184,13 @@ def save_grid(path: Path, images, masks, outputs: dict, rows: int = 4):
 
 
 def markdown_table(results: list[dict]) -> str:
-    lines = ["| method | task | difficulty | n | PSNR ↑ | SSIM ↑ | LPIPS ↓ | L1 hole ↓ | accuracy ↑ | ms/image |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
-    for r in results:
-        lines.append(f"| {r['method']} | {r.get('task', 'inpaint')} | {r['difficulty']} | {r['n']} | {r['psnr']:.2f} | {r['ssim']:.4f} | "
-                     f"{r['lpips']:.4f} | {r['l1_hole']:.4f} | {r['accuracy']:.4f} | {r['ms_per_image']:.1f} |")
-    return "\n".join(lines)
+    head = ["method", "task", "difficulty", "n", "PSNR ↑", "SSIM ↑", "LPIPS ↓", "L1 hole ↓", "accuracy ↑", "ms/image"]
+    return markdown(head, [[r["method"], r.get("task", "inpaint"), r["difficulty"], r["n"], f"{r['psnr']:.2f}", f"{r['ssim']:.4f}",
+                            f"{r['lpips']:.4f}", f"{r['l1_hole']:.4f}", f"{r['accuracy']:.4f}", f"{r['ms_per_image']:.1f}"]
+                           for r in results])
 
 
-def main(argv=None):
+def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m ganpaint.evaluate", description=__doc__.split("\n\n")[0])
     p.add_argument("--images", required=True, help="folder of photos (recursive)")
     p.add_argument("--methods", default="gan,telea,ns", help=f"comma-separated, from {','.join(METHODS)}")
@@ -214,23 +212,29 @@ def main(argv=None):
     p.add_argument("--grid-dir", default=None, help="write a sample grid image per difficulty here")
     p.add_argument("--merge", default=None, metavar="JSON",
                    help="keep this earlier run's rows for the methods not measured now (same photos, size and seed)")
+    return p
+
+
+def parse_lists(p: argparse.ArgumentParser, args) -> tuple[list[str], list[str], list[str]]:
+    """The comma-separated methods, difficulties and tasks, each checked against what exists."""
+    chosen = []
+    for value, valid, what in ((args.methods, METHODS, "method"), (args.difficulty, DIFFICULTY, "difficulty"),
+                               (args.task, TASKS, "task")):
+        names = [v for v in value.split(",") if v]
+        for name in names:
+            if name not in valid:
+                p.error(f"unknown {what} {name!r}; choose from {', '.join(valid)}")
+        chosen.append(names)
+    return tuple(chosen)
+
+
+def main(argv=None):
+    p = parser()
     args = p.parse_args(argv)
     earlier = json.loads(Path(args.merge).read_text()) if args.merge else None
     if earlier and [earlier.get(k) for k in ("images", "size", "seed")] != [args.images, args.size, args.seed]:
         p.error(f"{args.merge} was measured on other photos, size or seed: its rows would not be comparable")
-
-    methods = [m for m in args.methods.split(",") if m]
-    difficulties = [d for d in args.difficulty.split(",") if d]
-    tasks = [t for t in args.task.split(",") if t]
-    for t in tasks:
-        if t not in TASKS:
-            p.error(f"unknown task {t!r}; choose from {', '.join(TASKS)}")
-    for m in methods:
-        if m not in METHODS:
-            p.error(f"unknown method {m!r}; choose from {', '.join(METHODS)}")
-    for d in difficulties:
-        if d not in DIFFICULTY:
-            p.error(f"unknown difficulty {d!r}; choose from {', '.join(DIFFICULTY)}")
+    methods, difficulties, tasks = parse_lists(p, args)
     files = list_images(args.images)[: args.limit or None]
     images = [center_square(load_rgb(f), args.size) for f in files]
 
@@ -241,19 +245,13 @@ def main(argv=None):
                 "weights": args.weights, "gan_max_side": args.gan_max_side, "device": platform.processor() or platform.machine(),
                 "torch_threads": torch.get_num_threads(), "command": "python -m ganpaint.evaluate " + " ".join(sys.argv[1:] if argv is None else argv)})
     if earlier:
-        kept, merged_from = earlier_rows(earlier, methods, args.merge)
         # the earlier table's row order, so a re-measured method stays where it was
         order = list(dict.fromkeys([r["method"] for r in earlier["results"]] + methods))
-        out["results"] = sorted(out["results"] + kept, key=lambda r: (*row_order(r), order.index(r["method"])))
-        out["unavailable"] += [u for u in earlier.get("unavailable", []) if u["method"] not in methods]
-        if merged_from:
-            out["merged_from"] = merged_from
+        merge(out, earlier, methods, args.merge, key=lambda r: (*row_order(r), order.index(r["method"])))
     print(markdown_table(out["results"]))
     for u in out["unavailable"]:
         print(f"{u['method']}: unavailable ({u['reason']})")
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(out, indent=2))
+    write_json(args.json, out)
     return out
 
 

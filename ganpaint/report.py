@@ -13,7 +13,8 @@ import argparse
 import json
 from pathlib import Path
 
-from .benchmark import DEFAULT_METHODS
+from .inpainters import METHODS
+from .results import markdown
 
 # Pretrained elsewhere: what its publishers report (the SD v1 model card: A100 PCIe 40GB, 150 000 hours),
 # before the inpainting fine-tune.
@@ -72,11 +73,11 @@ def comparison(evaluation: dict, benchmarks: list[dict], difficulties=("medium",
     bench_rows = [r for b in benchmarks for r in b["results"]]
     quality = {(r["method"], r["difficulty"]): r for r in evaluation["results"]}
     unavailable = {u["method"]: u["reason"] for u in evaluation.get("unavailable", [])}
-    methods = [m for m in DEFAULT_METHODS.split(",")
+    methods = [m for m in METHODS
                if any(k[0] == m for k in quality) or m in unavailable or any(r["method"] == m for r in bench_rows)]
     head = ["method", "parameters", "training compute", f"CPU ms, {size}²", f"GPU ms, {size}²"]
     head += [f"{d} {q}" for d in difficulties for q in ("PSNR ↑", "SSIM ↑", "LPIPS ↓")]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    rows = []
     for m in methods:
         params = next((r["parameters"] for r in bench_rows if r["method"] == m and "parameters" in r), None)
         cells = [m, "0" if m in CLASSICAL else (f"{params / 1e6:.2f} M" if params else "–"), training_compute(m),
@@ -87,9 +88,9 @@ def comparison(evaluation: dict, benchmarks: list[dict], difficulties=("medium",
                 cells += [f"{q['psnr']:.2f}", f"{q['ssim']:.4f}", f"{q['lpips']:.4f}"]
             else:
                 cells += ["unavailable" if m in unavailable else "–", "", ""]
-        lines.append("| " + " | ".join(cells) + " |")
+        rows.append(cells)
     notes = [f"- {m}: unavailable in the evaluation: {why}" for m, why in unavailable.items()]
-    return "\n".join(lines + ([""] + notes if notes else []))
+    return "\n".join([markdown(head, rows)] + ([""] + notes if notes else []))
 
 
 def main(argv=None):

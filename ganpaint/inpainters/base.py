@@ -82,14 +82,7 @@ class Inpainter:
         lower resolution and upscaled); ``detail=False`` returns the method's bare fill.
         """
         # 1. Check inputs
-        unknown = sorted(set(options) - set(self.options))
-        if unknown:
-            takes = f"it takes {', '.join(self.options)}" if self.options else "it takes no options of its own"
-            raise InpaintError(f"{self.label} does not know the option(s) {', '.join(unknown)}; {takes}")
-        if strategy not in STRATEGIES:
-            raise InpaintError(f"unknown strategy {strategy!r}; use one of {STRATEGIES}")
-        if grow < 0 or feather < 0:
-            raise InpaintError("grow and feather must not be negative")
+        self._check_options(options, strategy, grow, feather)
         im = normalize_mode(open_image(image))
         hole = open_mask(mask, im.size)
         check_mask(hole)
@@ -101,24 +94,8 @@ class Inpainter:
         rgb = to_rgb8(arr, im.mode)
         if strategy == "auto":
             strategy = "full" if max(rgb.shape[:2]) <= self.max_side else "crop"
-        fill = np.zeros_like(rgb)
-        upscaled = False
         options["progress"] = progress  # slow methods (diffusion) report their steps through it
-        if strategy == "crop":
-            # One region at a time: running several crops as one batch measured no faster on the CPU
-            # (python -m ganpaint.benchmark --fast-paths).
-            boxes = region_boxes(hole, self.crop_margin)
-            for i, (x0, y0, x1, y1) in enumerate(boxes):
-                if progress and len(boxes) > 1:
-                    progress(i / len(boxes), f"region {i + 1}/{len(boxes)}")
-                sub = hole[y0:y1, x0:x1]
-                part, up = self._fit(rgb[y0:y1, x0:x1], sub, options)
-                fill[y0:y1, x0:x1][sub] = part[sub]
-                upscaled |= up
-        elif strategy == "resize":
-            fill, upscaled = self._fit(rgb, hole, options)
-        else:
-            fill = self._padded(rgb, hole, options)
+        fill, upscaled = self._fill(rgb, hole, strategy, options)
         if detail and (self.texture or upscaled):
             if progress:
                 progress(0.95, "texture")
@@ -134,6 +111,35 @@ class Inpainter:
         if progress:
             progress(1.0, "done")
         return Image.fromarray(out)  # the dtype and channel count give back the input's mode
+
+    def _check_options(self, options: dict, strategy: str, grow: int, feather: int):
+        unknown = sorted(set(options) - set(self.options))
+        if unknown:
+            takes = f"it takes {', '.join(self.options)}" if self.options else "it takes no options of its own"
+            raise InpaintError(f"{self.label} does not know the option(s) {', '.join(unknown)}; {takes}")
+        if strategy not in STRATEGIES:
+            raise InpaintError(f"unknown strategy {strategy!r}; use one of {STRATEGIES}")
+        if grow < 0 or feather < 0:
+            raise InpaintError("grow and feather must not be negative")
+
+    def _fill(self, rgb: np.ndarray, hole: np.ndarray, strategy: str, options: dict) -> tuple[np.ndarray, bool]:
+        """The fill of the whole frame with a concrete strategy, and whether any of it was made smaller and upscaled."""
+        if strategy == "resize":
+            return self._fit(rgb, hole, options)
+        if strategy == "full":
+            return self._padded(rgb, hole, options), False
+        # crop: one region at a time (several crops as one batch measured no faster on the CPU:
+        # python -m ganpaint.benchmark --fast-paths)
+        fill, upscaled, progress = np.zeros_like(rgb), False, options.get("progress")
+        boxes = region_boxes(hole, self.crop_margin)
+        for i, (x0, y0, x1, y1) in enumerate(boxes):
+            if progress and len(boxes) > 1:
+                progress(i / len(boxes), f"region {i + 1}/{len(boxes)}")
+            sub = hole[y0:y1, x0:x1]
+            part, up = self._fit(rgb[y0:y1, x0:x1], sub, options)
+            fill[y0:y1, x0:x1][sub] = part[sub]
+            upscaled |= up
+        return fill, upscaled
 
     def warmup(self):
         """One small fill, so one-time costs (kernel selection, allocations) stay out of timings."""

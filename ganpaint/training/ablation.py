@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from ..data import center_square, list_images, load_rgb
+from .. import results
 from ..evaluate import evaluate
 from .common import parse_config
 from .gan import GANConfig
@@ -58,14 +59,14 @@ def train(run: Path, flags: list[str], args) -> dict:
 
 def markdown(rows: list[dict]) -> str:
     base = {r["difficulty"]: r for r in rows if r["variant"] == "recipe"}
-    lines = ["| variant | flags | medium PSNR ↑ | medium LPIPS ↓ | hard PSNR ↑ | hard LPIPS ↓ | Δ LPIPS vs recipe (hard) |",
-             "|---|---|---|---|---|---|---|"]
+    head = ["variant", "flags", "medium PSNR ↑", "medium LPIPS ↓", "hard PSNR ↑", "hard LPIPS ↓", "Δ LPIPS vs recipe (hard)"]
+    cells = []
     for name in dict.fromkeys(r["variant"] for r in rows):
         med, hard = ({r["difficulty"]: r for r in rows if r["variant"] == name}[d] for d in ("medium", "hard"))
         delta = f"{hard['lpips'] - base['hard']['lpips']:+.4f}" if "hard" in base else ""
-        lines.append(f"| {name} | `{med['flags'] or '—'}` | {med['psnr']:.2f} | {med['lpips']:.4f} | "
-                     f"{hard['psnr']:.2f} | {hard['lpips']:.4f} | {delta} |")
-    return "\n".join(lines)
+        cells.append([name, f"`{med['flags'] or '—'}`", f"{med['psnr']:.2f}", f"{med['lpips']:.4f}", f"{hard['psnr']:.2f}",
+                      f"{hard['lpips']:.4f}", delta])
+    return results.markdown(head, cells)
 
 
 def main(argv=None):
