@@ -28,7 +28,7 @@ from ganpaint.inputs import float_is_unit, open_image, open_mask
 from ganpaint.masks import DIFFICULTY, difficulty_mask
 from ganpaint.results import markdown
 
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parent  # the app runs from the checkout (or a Space made from it)
 EXAMPLES = sorted(str(p) for p in (ROOT / "examples").glob("*.jpg"))
 ASPECTS = ["none", "1:1", "4:3", "3:2", "16:9", "21:9", "3:1", "9:16"]
 COMPARE_MAX_SIDE = 512  # the comparison runs every method on the same, modest size

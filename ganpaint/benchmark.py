@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import results
+from . import paths, results
 from .inpainters import METHODS
 from .inpainters.base import STRATEGIES
 
@@ -39,7 +39,7 @@ def test_photo(size: int) -> np.ndarray:
     """An example photo (or a synthetic one) as a size x size RGB array."""
     from PIL import Image
 
-    examples = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.jpg"))
+    examples = paths.examples()
     if examples:
         im = Image.open(examples[0]).convert("RGB")
         s = min(im.size)
@@ -123,7 +123,7 @@ def gan_training_throughput(batch_size: int = 32, steps: int = 60) -> dict:
 
     from .training.gan import GANConfig, main
 
-    data = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "scenery" / "train"
+    data = paths.shared_data("train")
     with tempfile.TemporaryDirectory() as out:
         cfg = GANConfig(data=str(data), val_data="", out=out, size=256, batch_size=batch_size, steps=steps,
                         ckpt_every=10**9, num_workers=8)

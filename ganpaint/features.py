@@ -12,7 +12,8 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file
 
-_ROOT = Path(__file__).resolve().parent.parent
+from . import paths
+
 _FILES = {
     "vgg16": ("GANPAINT_VGG16_WEIGHTS", ["vgg16_imagenet_features.safetensors", "vgg16_imagenet_features.fp16.safetensors"]),
     "alexnet": ("GANPAINT_ALEXNET_WEIGHTS", ["alexnet_imagenet_features.safetensors"]),
@@ -26,7 +27,7 @@ def local_weights(name: str) -> Path | None:
         if not path.is_file():
             raise FileNotFoundError(f"{env}={path} does not exist")
         return path
-    for folder in (_ROOT / "weights", _ROOT.parent / "shared" / "weights", Path.cwd().parent / "shared" / "weights"):
+    for folder in paths.shared_weights_dirs():
         for f in files:
             if (folder / f).is_file():
                 return folder / f

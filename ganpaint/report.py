@@ -13,6 +13,7 @@ import argparse
 import json
 from pathlib import Path
 
+from . import paths
 from .inpainters import METHODS
 from .results import markdown
 
@@ -20,7 +21,7 @@ from .results import markdown
 # before the inpainting fine-tune.
 EXTERNAL_COMPUTE = {"sd": "pretrained by its publishers: ≈150 000 A100-hours (SD v1 card) + inpainting fine-tune"}
 CLASSICAL = {"patchmatch", "telea", "ns"}
-REPO = Path(__file__).resolve().parents[1]  # init_from paths in training.json are relative to it
+REPO = paths.CHECKOUT  # init_from paths in training.json are relative to it
 
 
 def weights_folder(method: str) -> Path | None:

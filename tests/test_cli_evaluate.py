@@ -248,3 +248,24 @@ def test_compare_keeps_the_fills_when_lpips_cannot_be_computed(monkeypatch):
         assert r["lpips"] is None and "LPIPS could not be computed: <urlopen error" in r["lpips_missing"]
     with pytest.raises(OSError):  # an evaluation table must not silently lose a column
         ev.image_metrics(img, img, mask > 0)
+
+
+def test_an_install_without_the_checkout_says_where_weights_go_or_uses_the_hub_fallback(monkeypatch, tmp_path):
+    """`pip install .` run from elsewhere has no weights/: `ganpaint methods` must say what to set, not a site-packages path."""
+    from ganpaint import paths
+    from ganpaint.inpainters import method_class
+
+    monkeypatch.setattr(paths, "CHECKOUT", tmp_path / "site-packages")
+    monkeypatch.delenv("GANPAINT_GAN_WEIGHTS", raising=False)
+    monkeypatch.delenv("GANPAINT_DIFFUSION_WEIGHTS", raising=False)
+    ok, why = method_class("gan").available()
+    assert not ok and "GANPAINT_GAN_WEIGHTS" in why and "no checkout" in why and "site-packages" not in why
+    ok, why = method_class("diffusion").available()
+    assert not ok and "GANPAINT_DIFFUSION_WEIGHTS" in why
+    # a published repo set in ganpaint.paths is the fallback (downloaded on first use)
+    monkeypatch.setitem(paths.HUB_REPOS, "gan", "someone/ganpaint-gan")
+    assert paths.weights("gan") == "someone/ganpaint-gan" and method_class("gan").available() == (True, "")
+    # the variable wins over everything
+    monkeypatch.setenv("GANPAINT_GAN_WEIGHTS", str(tmp_path / "mine"))
+    assert paths.weights("gan") == str(tmp_path / "mine")
+    assert "no GAN weights at" in method_class("gan").available()[1]

@@ -8,21 +8,20 @@ configurable number of steps.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from .. import paths
 from ..tensors import pick_device, to_tensor, to_uint8
 from .base import Inpainter
 
-DEFAULT_WEIGHTS = Path(__file__).resolve().parents[2] / "weights" / "diffusion"
 SAMPLERS = ("ddim", "dpm")
 
 
 def default_weights() -> str:
-    return os.environ.get("GANPAINT_DIFFUSION_WEIGHTS", str(DEFAULT_WEIGHTS))
+    return paths.weights("diffusion")
 
 
 def make_sampler(name: str, train_config: dict):
@@ -76,7 +75,7 @@ class DiffusionInpainter(Inpainter):
         w = Path(default_weights())
         if (w / "unet" / "diffusion_pytorch_model.safetensors").is_file():
             return True, ""
-        return False, f"no diffusion weights at {w}: train them with `python train.py diffusion`"
+        return False, paths.missing_weights("diffusion", "diffusion", "python train.py diffusion")
 
     def warmup(self):
         pass  # one denoising step costs more than any one-time setup: nothing to gain

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from .. import paths
 from ..models import Generator
 from ..tensors import pick_device, to_tensor, to_uint8
 from .base import Inpainter
 
-DEFAULT_WEIGHTS = Path(__file__).resolve().parents[2] / "weights" / "gan"
-
-
 def default_weights() -> str:
-    """``GANPAINT_GAN_WEIGHTS`` (a folder or Hub repo id), else the committed ``weights/gan``."""
-    return os.environ.get("GANPAINT_GAN_WEIGHTS", str(DEFAULT_WEIGHTS))
+    """``GANPAINT_GAN_WEIGHTS`` (a folder or Hub repo id), else the committed ``weights/gan`` (ganpaint.paths)."""
+    return paths.weights("gan")
 
 
 def working_side(weights: str, generator: Generator | None = None) -> int:
@@ -104,7 +101,7 @@ class GANInpainter(Inpainter):
             return not why, why
         if not Path(w).exists() and _looks_like_repo_id(w):
             return True, ""  # a Hub repo id: downloaded on first use
-        return False, f"no GAN weights at {w}: train them with `python train.py gan` or set GANPAINT_GAN_WEIGHTS"
+        return False, paths.missing_weights("gan", "GAN", "python train.py gan")
 
     @property
     def num_parameters(self) -> int:

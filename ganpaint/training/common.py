@@ -22,6 +22,43 @@ from tqdm import tqdm
 from ..tensors import pick_device
 
 
+@dataclass
+class RunConfig:
+    """What every training run has: data, budget, resume, system and publishing (each script adds its own)."""
+
+    data: str = "../shared/data/scenery/train"
+    val_data: str = "../shared/data/scenery/val"
+    out: str = "runs/train"
+    size: int = 256
+    batch_size: int = 8
+    steps: int = 20000  # the LR schedule's length; training stops here or at --max-minutes
+    max_minutes: float = 0.0  # 0 = no time budget
+    resume: bool = False
+    warmup_steps: int = 200
+    decay_start: float = 0.6  # cosine decay to 10 % over the last 40 % of --steps
+    ema_decay: float = 0.999
+    # system
+    device: str = "auto"
+    amp: bool = True  # bf16 autocast on CUDA (on CPUs without AMX it is slower, so CPU runs stay fp32)
+    channels_last: bool = True
+    compile: bool = False
+    num_workers: int = 0
+    threads: int = 0  # CPU threads (0 = PyTorch's default)
+    seed: int = 0
+    val_every: int = 500
+    val_n: int = 16
+    ckpt_every: int = 250
+    push_to_hub: str = ""
+
+
+def model_defaults(cls) -> dict:
+    """A model's constructor defaults: the one place its default architecture is written."""
+    import inspect
+
+    return {k: v.default for k, v in inspect.signature(cls.__init__).parameters.items()
+            if v.default is not inspect.Parameter.empty}
+
+
 def parse_config(cls, argv=None, prog=None):
     """Build a config dataclass from ``--flag value`` arguments; unknown flags and wrong types are refused."""
     parser = argparse.ArgumentParser(prog=prog, description=cls.__doc__)

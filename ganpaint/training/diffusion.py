@@ -16,22 +16,15 @@ import torch
 
 from ..data import TrainSet, batches, validation_set
 from ..inpainters.diffusion import make_sampler, sample
-from .common import (EMA, cosine_lr, open_run, parse_config, publish, save_checkpoint, train_loop, unwrap, val_report,
+from .common import (EMA, RunConfig, cosine_lr, open_run, parse_config, publish, save_checkpoint, train_loop, unwrap, val_report,
                      write_training_info)
 
 
 @dataclass
-class DiffusionConfig:
+class DiffusionConfig(RunConfig):
     """Train the scratch diffusion inpainting baseline."""
 
-    data: str = "../shared/data/scenery/train"
-    val_data: str = "../shared/data/scenery/val"
     out: str = "runs/diffusion"
-    size: int = 256
-    batch_size: int = 8
-    steps: int = 20000
-    max_minutes: float = 0.0
-    resume: bool = False
     # model
     channels: tuple = (64, 128, 192, 256)
     layers_per_block: int = 1
@@ -43,25 +36,10 @@ class DiffusionConfig:
     prediction_type: str = "v_prediction"  # or "epsilon"
     # optimisation
     lr: float = 2e-4
-    warmup_steps: int = 200
-    decay_start: float = 0.6
-    ema_decay: float = 0.999
     hole_weight: float = 4.0  # the prediction error inside the hole counts this much more
     # validation sampling
     sampler: str = "ddim"
     val_steps: int = 20
-    # system
-    device: str = "auto"
-    amp: bool = True
-    channels_last: bool = True
-    compile: bool = False
-    num_workers: int = 0
-    threads: int = 0
-    seed: int = 0
-    val_every: int = 500
-    val_n: int = 16
-    ckpt_every: int = 250
-    push_to_hub: str = ""
 
 
 def build_unet(cfg: DiffusionConfig):

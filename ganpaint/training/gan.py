@@ -15,38 +15,32 @@ import torch
 from ..data import TrainSet, batches, validation_set
 from ..losses import GANLoss, PerceptualLoss, feature_matching, hole_l1, r1_penalty, ssim_loss
 from ..models import Generator, PatchDiscriminator
-from .common import (EMA, all_mean, check_replicas, cosine_lr, load_checkpoint, open_run, parse_config, publish,
+from .common import (EMA, RunConfig, model_defaults, all_mean, check_replicas, cosine_lr, load_checkpoint, open_run, parse_config, publish,
                      save_checkpoint, train_loop, unwrap, val_report, write_training_info)
 
 
+G_DEFAULTS = model_defaults(Generator)
+D_DEFAULTS = model_defaults(PatchDiscriminator)
+
+
 @dataclass
-class GANConfig:
+class GANConfig(RunConfig):
     """Train the ganpaint inpainting GAN."""
 
-    data: str = "../shared/data/scenery/train"
-    val_data: str = "../shared/data/scenery/val"
     out: str = "runs/gan"
-    size: int = 256
-    batch_size: int = 8
-    steps: int = 20000  # the LR schedule's length; training stops here or at --max-minutes
-    max_minutes: float = 0.0  # 0 = no time budget
-    resume: bool = False
     init_from: str = ""  # a generator folder (G only) or a ckpt.pt (its EMA generator and its discriminator)
-    # models
-    g_channels: tuple = (24, 48, 96, 160)
-    g_decoder_channels: tuple = (96, 48, 24)
-    g_dilations: tuple = (1, 2, 4, 8, 1, 2)
-    g_fourier_every: int = 2
-    use_edges: bool = False
-    g_upsample: str = "nearest"  # "bilinear": no 16-px blocks from the bottleneck
+    # models: the generator's defaults are its own (models/generator.py); D is narrower than its default
+    g_channels: tuple = G_DEFAULTS["channels"]
+    g_decoder_channels: tuple = G_DEFAULTS["decoder_channels"]
+    g_dilations: tuple = G_DEFAULTS["dilations"]
+    g_fourier_every: int = G_DEFAULTS["fourier_every"]
+    use_edges: bool = G_DEFAULTS["use_edges"]
+    g_upsample: str = G_DEFAULTS["upsample"]  # "bilinear": no 16-px blocks from the bottleneck
     d_base: int = 32
-    d_layers: int = 3
+    d_layers: int = D_DEFAULTS["n_layers"]
     # optimisation
     lr_g: float = 3e-4
     lr_d: float = 1e-4
-    warmup_steps: int = 200
-    decay_start: float = 0.6  # cosine decay to 10 % over the last 40 % of --steps
-    ema_decay: float = 0.999
     d_throttle: float = 0.9  # skip the D step while its running accuracy is above this
     # losses
     l1_weight: float = 100.0  # L1 inside the hole (LaMa: 0, so the fill need not be the mean)
@@ -60,18 +54,13 @@ class GANConfig:
     adv_mask_target: bool = False  # LaMa: D calls only the filled region fake, the kept rest real
     perceptual_layers: tuple = ("relu1_2", "relu2_2", "relu3_3")
     perceptual_size: int = 0  # run VGG at this size (0 = training size)
-    # system
-    device: str = "auto"
-    amp: bool = True  # bf16 autocast on CUDA (on CPUs without AMX it is slower, so CPU runs stay fp32)
-    channels_last: bool = True
-    compile: bool = False
-    num_workers: int = 0
-    threads: int = 0  # CPU threads (0 = PyTorch's default)
-    seed: int = 0
-    val_every: int = 500
-    val_n: int = 16
-    ckpt_every: int = 250
-    push_to_hub: str = ""
+
+    @property
+    def generator(self) -> dict:
+        """The generator's arguments (saved with its weights in config.json, which inference reads)."""
+        return {"channels": self.g_channels, "decoder_channels": self.g_decoder_channels, "dilations": self.g_dilations,
+                "fourier_every": self.g_fourier_every, "use_edges": self.use_edges, "upsample": self.g_upsample,
+                "train_size": self.size}
 
 
 def get_lr(step: int, base: float, cfg: GANConfig) -> float:
@@ -90,8 +79,7 @@ def validate(g, images, masks, device, out_png: Path | None = None, batch: int =
 
 def build_models(cfg: GANConfig, resuming: bool) -> tuple[Generator, PatchDiscriminator]:
     """G and D as configured; unless resuming, started from ``--init-from`` when given."""
-    g = Generator(channels=cfg.g_channels, decoder_channels=cfg.g_decoder_channels, dilations=cfg.g_dilations,
-                  fourier_every=cfg.g_fourier_every, use_edges=cfg.use_edges, upsample=cfg.g_upsample, train_size=cfg.size)
+    g = Generator(**cfg.generator)
     d = PatchDiscriminator(base=cfg.d_base, n_layers=cfg.d_layers)
     if cfg.init_from and not resuming:
         if Path(cfg.init_from).is_file():
