@@ -18,7 +18,7 @@ from pathlib import Path
 
 import gradio as gr
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from ganpaint import MAX_PIXELS, InpaintError, availability, get_inpainter
 from ganpaint.compose import bridge_canvas, outpaint_canvas
@@ -36,6 +36,7 @@ RESULTS = Path(os.environ.get("GANPAINT_RESULTS_DIR") or Path(tempfile.gettempdi
 KEEP_RESULTS_S = 3600  # result files older than this are swept away
 PREVIEW_SIDE = 2048  # the before/after view shows at most this long side: a 12 MP PNG takes seconds to encode and load
 PAINT_SIDE = 768  # the Inpaint editor paints on a copy at most this long side; the fill uses the original
+PAINT_MARGIN = 40  # a frame around that copy: a stroke that starts just outside the photo still counts
 STAGE_LOG = os.environ.get("GANPAINT_STAGE_LOG")  # JSON lines of each Inpaint request's stages (benchmark --app)
 
 
@@ -155,7 +156,7 @@ def inpainter(method: str, progress=None):
     if method not in METHODS:
         raise gr.Error(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
     label = method_class(method).label
-    ok, why = availability()[method]
+    ok, why = method_class(method).available()  # this method's check only: all of them cost 60 ms a request
     if not ok:
         raise gr.Error(f"{label} cannot run here: {why}")
     try:
@@ -190,14 +191,17 @@ def editor_to_inputs(value) -> tuple[Image.Image, np.ndarray]:
     return image, painted(value, image.size)
 
 
-def painted(value, size: tuple[int, int]) -> np.ndarray:
-    """The brush layers' alpha as a mask of ``size``: strokes on the painting copy are scaled to the photo."""
+def painted(value, size: tuple[int, int], margin: int = 0) -> np.ndarray:
+    """The brush layers' alpha as a mask of ``size``: strokes on the painting copy are scaled to the photo, and
+    what was painted on its ``margin``-px frame is cut off (a stroke begun there counts from where it enters)."""
     layers = [layer for layer in (value or {}).get("layers") or [] if layer is not None]
     if not layers:
         raise gr.Error("the mask is empty: paint over the part to fill")
     alpha = np.zeros(layers[0].size[::-1], bool)
     for layer in layers:
         alpha |= np.asarray(layer.convert("RGBA"))[..., 3] > 0
+    if margin and min(alpha.shape) > 2 * margin:
+        alpha = alpha[margin:-margin, margin:-margin]
     if not alpha.any():
         raise gr.Error("the mask is empty: paint over the part to fill")
     if alpha.shape[::-1] == tuple(size):
@@ -221,6 +225,7 @@ def painting_copy(photo: str | None):
                     resample=Image.Resampling.BILINEAR if small else Image.Resampling.NEAREST)
     if rgb.mode == "RGBA":  # transparent pixels shown on white, as in the result view
         rgb = Image.alpha_composite(Image.new("RGBA", rgb.size, "white"), rgb).convert("RGB")
+    rgb = ImageOps.expand(rgb, PAINT_MARGIN, fill=(72, 72, 72))  # the frame: see PAINT_MARGIN
     path = own_file(rgb, f"{Path(photo).stem}.jpg", format="JPEG", quality=92)
     return {"background": path, "layers": [], "composite": None}
 
@@ -255,7 +260,7 @@ def inpaint_ui(photo, editor, method, strategy, grow, feather, detail=True, fill
     image = run(open_image, photo)
     clear = transparent(image) if fill_transparent else None
     try:
-        mask = painted(editor, image.size)
+        mask = painted(editor, image.size, PAINT_MARGIN)
     except gr.Error:
         if clear is None:
             raise
@@ -482,12 +487,11 @@ def inpaint_tab(choices):
                     eraser=gr.Eraser(default_size=24), transforms=(), elem_id="inpaint_editor", height=520,
                     sources=(), format="png",
                 )
-                with gr.Row():
-                    # min_width: side by side on a desktop, stacked full-width on a phone (no cut-off names)
-                    method = gr.Dropdown(choices, value="gan", label="method", min_width=280)
+                method = gr.Dropdown(choices, value="gan", label="method")
+                # Folded: on a phone the result then sits right under the button, not a screen further down.
+                with gr.Accordion("options", open=False, elem_id="inpaint_options"), gr.Row():
                     strategy = gr.Dropdown(list(STRATEGIES), value="auto", label="large-image strategy", min_width=280,
                                            info="auto: whole image up to the method's working size (GAN: 1.5× its training crop), else crop around each region")
-                with gr.Row():
                     grow = gr.Slider(0, 32, 0, step=1, label="grow mask (px)")
                     feather = gr.Slider(0, 32, 0, step=1, label="feather (px)")
                     detail = gr.Checkbox(True, label="fine detail", elem_id="inpaint_detail",

@@ -31,10 +31,11 @@ SIZES_MP = (1, 4, 12)
 CHROMIUM = "/usr/bin/chromium"
 
 
-def make_inputs(mp: float, folder: Path, paint_side: int = 768) -> dict:
+def make_inputs(mp: float, folder: Path, paint_side: int = 768, margin: int = 40) -> dict:
     """A 4:3 photo of about ``mp`` megapixels (JPEG, as phones write); a brush stroke painted on the app's painting
     copy (long side ``paint_side``) as the editor sends it (a transparent layer, with that copy); and the same
-    stroke scaled up to the photo as a mask PNG, for the library and ``/inpaint``."""
+    stroke scaled up to the photo as a mask PNG, for the library and ``/inpaint``. ``paint_side`` and ``margin`` are
+    app.py's PAINT_SIDE and PAINT_MARGIN (the copy's frame)."""
     w = int(round((mp * 1e6 * 4 / 3) ** 0.5 / 16) * 16)
     h = w * 3 // 4
     examples = sorted((ROOT / "examples").glob("*.jpg"))
@@ -44,11 +45,15 @@ def make_inputs(mp: float, folder: Path, paint_side: int = 768) -> dict:
     full.save(paths["photo"], quality=92)
     s = min(paint_side / w, 1.0)
     dw, dh = round(w * s), round(h * s)
-    full.resize((dw, dh), Image.Resampling.BILINEAR).save(paths["copy"], quality=92)
-    layer = np.zeros((dh, dw, 4), np.uint8)
-    layer[dh // 2 - 24 : dh // 2 + 24, int(0.3 * dw) : int(0.7 * dw)] = 255  # one stroke of the default 24-px brush
+    copy = full.resize((dw, dh), Image.Resampling.BILINEAR)
+    framed = Image.new("RGB", (dw + 2 * margin, dh + 2 * margin), (72, 72, 72))
+    framed.paste(copy, (margin, margin))
+    framed.save(paths["copy"], quality=92)
+    layer = np.zeros((dh + 2 * margin, dw + 2 * margin, 4), np.uint8)
+    stroke = layer[margin : margin + dh, margin : margin + dw]
+    stroke[dh // 2 - 24 : dh // 2 + 24, int(0.3 * dw) : int(0.7 * dw)] = 255  # one stroke of the default 24-px brush
     Image.fromarray(layer, "RGBA").save(paths["layer"])
-    mask = Image.fromarray(layer[..., 3]).resize((w, h), Image.Resampling.BILINEAR)
+    mask = Image.fromarray(stroke[..., 3].copy()).resize((w, h), Image.Resampling.BILINEAR)
     Image.fromarray((np.asarray(mask) >= 128).astype(np.uint8) * 255).save(paths["mask"])
     return paths
 

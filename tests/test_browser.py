@@ -104,3 +104,64 @@ def test_phone_viewport_screenshots_of_every_tab(page, app_url):
             assert path.stat().st_size > 10_000
     finally:
         phone.close()
+
+
+@pytest.fixture
+def fresh_page(page, app_url):
+    """A page of its own: no strokes or results left by the tests before."""
+    fresh = page.context.browser.new_page(viewport={"width": 1400, "height": 1000})
+    fresh.goto(app_url)
+    fresh.wait_for_selector("#inpaint_editor canvas", timeout=60_000)
+    yield fresh
+    fresh.close()
+
+
+def test_a_stroke_begun_outside_the_photo_counts_and_an_error_keeps_the_result(fresh_page):
+    """The painting copy has a frame: a stroke begun on it, just outside the photo, fills up to the photo's edge.
+    Then an unavailable method: a one-sentence error, and the previous result stays on screen."""
+    page = fresh_page
+    photo = ROOT / "examples" / "000.jpg"
+    original = np.asarray(Image.open(photo).convert("RGB"))
+    w = original.shape[1]
+    page.locator("#inpaint_photo input[type=file]").first.set_input_files(str(photo))
+    time.sleep(4)
+    page.get_by_role("button", name="Brush", exact=True).first.click()
+    canvas = page.locator("#inpaint_editor canvas").first
+    box = canvas.bounding_box()
+    # Where the frame is on screen: the last run of its grey on the canvas's middle row (the right side, clear of
+    # the tool bar on the left).
+    shot = np.asarray(Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")).astype(int)
+    row = shot[shot.shape[0] // 2]
+    grey = np.all(np.abs(row - 72) <= 8, axis=1)
+    xs = np.nonzero(grey)[0]
+    assert len(xs) > 10, "no frame around the photo"
+    run_start = xs[-1]
+    while run_start > 0 and grey[run_start - 1]:
+        run_start -= 1
+    scale = box["width"] / shot.shape[1]
+    x0 = box["x"] + (run_start + xs[-1]) / 2 * scale  # the middle of the right frame, outside the photo
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(x0, y)
+    page.mouse.down()
+    for i in range(1, 31):
+        page.mouse.move(x0 - 8 * i, y, steps=2)
+    page.mouse.up()
+    page.locator("#inpaint_button").click()
+    page.wait_for_selector("#inpaint_result img", timeout=120_000)
+    src = page.locator("#inpaint_result img").first.get_attribute("src")
+    result = np.asarray(Image.open(io.BytesIO(urllib.request.urlopen(src).read())).convert("RGB"))
+    changed = np.any(result != original, axis=2)
+    assert changed.sum() > 1000 and np.nonzero(changed)[1].max() >= w - 3, "the stroke begun on the frame was dropped"
+
+    page.get_by_label("method", exact=True).first.click()
+    options = page.get_by_role("option").filter(has_text="(unavailable)")
+    if not options.count():
+        pytest.skip("every method can run here: no error to provoke")
+    options.first.click()
+    page.locator("#inpaint_button").click()
+    page.wait_for_selector(".toast-body", timeout=30_000)
+    toast = page.locator(".toast-body").first.inner_text()
+    assert "cannot run here" in toast and len(toast) < 400
+    assert page.locator("#inpaint_result img").first.is_visible()
+    assert page.locator("#inpaint_result img").first.get_attribute("src") == src  # the previous result, kept
+    assert page.locator("#inpaint_slider img").count() == 2

@@ -23,6 +23,13 @@ MAX_BOXES = 1024  # more separate regions than this are filled as one box
 TEXTURE_CONTEXT = 256  # the least context (px) around a hole that the texture stage searches
 
 
+def side_for(train_size: int) -> int:
+    """The largest side a network trained on ``train_size`` crops fills at directly: 1.5x the crop, at least 256 px.
+    Larger regions are downscaled, filled and upscaled (the texture stage restores their detail): far above its
+    training scale a network fills much worse (GAN card, *Working resolution*; diffusion card, *Fill size*)."""
+    return max(3 * train_size // 2, 256)
+
+
 class Inpainter:
     """Base class. ``inpainter(image, mask) -> image`` (PIL in, PIL out, same size and mode).
 

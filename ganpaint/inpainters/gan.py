@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import torch
 from .. import paths
 from ..models import Generator
 from ..tensors import pick_device, to_tensor, to_uint8
-from .base import Inpainter
+from .base import Inpainter, side_for
 
 def default_weights() -> str:
     """``GANPAINT_GAN_WEIGHTS`` (a folder or Hub repo id), else the committed ``weights/gan`` (ganpaint.paths)."""
@@ -19,15 +20,14 @@ def default_weights() -> str:
 
 
 def working_side(weights: str, generator: Generator | None = None) -> int:
-    """The largest side the GAN fills at directly: 1.5x its training crop, at least 256 px. Larger regions are
-    downscaled, filled and the fill upscaled: run far above its training scale the generator fills much worse,
-    and for the 256² weights 384 px filled best on val/ at 512² (model card, *Working resolution*).
+    """The largest side the GAN fills at directly (``side_for`` its training crop); for the 256² weights 384 px
+    filled best on val/ at 512² (model card, *Working resolution*).
 
     The crop comes from the generator's own config (``train_size``, saved with the weights, so a Hub download
     has it), else an older folder's ``training.json``, else 128."""
     info = Path(weights) / "training.json"
     size = getattr(generator, "train_size", 0) or (json.loads(info.read_text())["size"] if info.is_file() else 128)
-    return max(3 * size // 2, 256)
+    return side_for(size)
 
 
 def load_generator(weights: str) -> Generator:
@@ -48,7 +48,17 @@ def load_generator(weights: str) -> Generator:
 
 def weights_mismatch(folder: Path) -> str:
     """Why the safetensors in a local weights folder would not load into its configured generator ('' if they do)."""
+    files = [folder / "config.json", folder / "model.safetensors"]
+    return _mismatch(str(folder), tuple(f.stat().st_mtime_ns if f.is_file() else 0 for f in files))
+
+
+@functools.lru_cache(maxsize=8)
+def _mismatch(folder: str, stamps: tuple) -> str:
+    """weights_mismatch, once per version of the files (building a generator to compare costs 50 ms: the app
+    checks before every request)."""
     from safetensors import safe_open
+
+    folder = Path(folder)
 
     config = json.loads((folder / "config.json").read_text()) if (folder / "config.json").is_file() else {}
     expected = set(Generator(**config).state_dict())
