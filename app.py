@@ -277,6 +277,19 @@ def inpaint_ui(photo, editor, method, strategy, grow, feather, detail=True, fill
     return before_after, result  # the full PNG is written by inpaint_download, after the previews are shown
 
 
+def inpaint_validate(photo, editor, method, *rest):
+    """Checked before the fill, so a refusal is a message at the input it concerns and the previous before/after
+    stays on screen (an error raised by the fill itself would cover it with an error badge)."""
+    ok, why = method_class(method).available() if method in METHODS else (False, "unknown method")
+    painted_any = any(layer is not None and np.asarray(layer.convert("RGBA"))[..., 3].any()
+                      for layer in (editor or {}).get("layers") or [])
+    return [gr.validate(bool(photo), "upload a photo first"),
+            gr.validate(painted_any or not photo or transparent(open_image(photo)) is not None,
+                        "the mask is empty: paint over the part to fill"),
+            gr.validate(ok, f"{method_class(method).label if method in METHODS else method} cannot run here: {why}")
+            ] + [gr.validate(True, "")] * len(rest)
+
+
 def inpaint_download(result: Image.Image | None, photo: str | None, method: str) -> str | None:
     """The full-resolution, lossless result for download and reuse (a 12 MP PNG takes half a second)."""
     return result_file(result, photo, method) if result is not None else None
@@ -510,7 +523,7 @@ def inpaint_tab(choices):
         photo.change(painting_copy, photo, editor, api_visibility="undocumented")
         filled = gr.State()
         inpaint_btn.click(inpaint_ui, [photo, editor, method, strategy, grow, feather, detail, fill_clear], [before_after, filled],
-                          api_visibility="undocumented").success(
+                          api_visibility="undocumented", validator=inpaint_validate).success(
             inpaint_download, [filled, photo, method], result, api_visibility="undocumented")
         reuse.click(lambda r: r, result, photo, api_visibility="undocumented")
 
