@@ -254,6 +254,16 @@ def overlay(image: Image.Image, mask) -> Image.Image:
 # ---------------------------------------------------------------- Inpaint
 def inpaint_ui(photo, editor, method, strategy, grow, feather, detail=True, fill_transparent=True,
                progress=gr.Progress()):
+    """The Inpaint button. A refusal (no photo, empty mask, unavailable method, bad file) is a warning toast and
+    leaves both panes as they were: a raised error would cover the previous before/after with an error badge."""
+    try:
+        return _inpaint(photo, editor, method, strategy, grow, feather, detail, fill_transparent, progress)
+    except gr.Error as e:
+        gr.Warning(e.message)
+        return gr.skip(), None  # no held result: inpaint_download then keeps the result pane as it is
+
+
+def _inpaint(photo, editor, method, strategy, grow, feather, detail, fill_transparent, progress):
     stages = Stages()
     if not photo:
         raise gr.Error("upload a photo first")
@@ -277,22 +287,9 @@ def inpaint_ui(photo, editor, method, strategy, grow, feather, detail=True, fill
     return before_after, result  # the full PNG is written by inpaint_download, after the previews are shown
 
 
-def inpaint_validate(photo, editor, method, *rest):
-    """Checked before the fill, so a refusal is a message at the input it concerns and the previous before/after
-    stays on screen (an error raised by the fill itself would cover it with an error badge)."""
-    ok, why = method_class(method).available() if method in METHODS else (False, "unknown method")
-    painted_any = any(layer is not None and np.asarray(layer.convert("RGBA"))[..., 3].any()
-                      for layer in (editor or {}).get("layers") or [])
-    return [gr.validate(bool(photo), "upload a photo first"),
-            gr.validate(painted_any or not photo or transparent(open_image(photo)) is not None,
-                        "the mask is empty: paint over the part to fill"),
-            gr.validate(ok, f"{method_class(method).label if method in METHODS else method} cannot run here: {why}")
-            ] + [gr.validate(True, "")] * len(rest)
-
-
 def inpaint_download(result: Image.Image | None, photo: str | None, method: str) -> str | None:
     """The full-resolution, lossless result for download and reuse (a 12 MP PNG takes half a second)."""
-    return result_file(result, photo, method) if result is not None else None
+    return result_file(result, photo, method) if result is not None else gr.skip()
 
 
 def inpaint_api(image: str, mask: str, method: str = "gan") -> str:
@@ -523,7 +520,7 @@ def inpaint_tab(choices):
         photo.change(painting_copy, photo, editor, api_visibility="undocumented")
         filled = gr.State()
         inpaint_btn.click(inpaint_ui, [photo, editor, method, strategy, grow, feather, detail, fill_clear], [before_after, filled],
-                          api_visibility="undocumented", validator=inpaint_validate).success(
+                          api_visibility="undocumented").success(
             inpaint_download, [filled, photo, method], result, api_visibility="undocumented")
         reuse.click(lambda r: r, result, photo, api_visibility="undocumented")
 

@@ -200,3 +200,24 @@ def test_layout_previews_stay_light_for_large_photos(tmp_path):
     assert time.perf_counter() - t < 10  # decoding the photo is the cost; the 13 MP canvas is never encoded
     small = app.overlay(Image.new("RGB", (40, 30)), np.ones((30, 40), bool))
     assert small.size == (40, 30) and np.asarray(small)[0, 0, 0] > 100  # tinted, not resized
+
+
+def test_a_refused_inpaint_leaves_both_panes_as_they_were(tmp_path):
+    """No photo, an empty mask or an unknown method: a warning, and no update of the before/after or the result
+    (an error raised there would cover the previous before/after with an error badge)."""
+    import gradio as gr
+
+    import app
+
+    Image.new("RGB", (64, 48), (90, 140, 200)).save(tmp_path / "p.png")
+    empty = {"background": None, "layers": [], "composite": None}
+    layer = Image.new("RGBA", (64 + 2 * app.PAINT_MARGIN, 48 + 2 * app.PAINT_MARGIN))
+    layer.paste((255, 255, 255, 255), (app.PAINT_MARGIN + 10, app.PAINT_MARGIN + 10, app.PAINT_MARGIN + 30, app.PAINT_MARGIN + 30))
+    stroke = {"background": None, "layers": [layer], "composite": None}
+    for photo, editor, method in ((None, stroke, "telea"), (str(tmp_path / "p.png"), empty, "telea"),
+                                  (str(tmp_path / "p.png"), stroke, "no-such-method")):
+        before_after, held = app.inpaint_ui(photo, editor, method, "auto", 0, 0, progress=lambda *a, **k: None)
+        assert held is None and before_after == gr.skip()  # an update that changes nothing
+        assert app.inpaint_download(held, photo, method) == gr.skip()
+    before_after, held = app.inpaint_ui(str(tmp_path / "p.png"), stroke, "telea", "auto", 0, 0, progress=lambda *a, **k: None)
+    assert isinstance(held, Image.Image) and len(before_after) == 2  # the same call goes through when all is well
