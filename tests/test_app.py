@@ -160,7 +160,7 @@ def test_inpaint_tab_paints_on_a_copy_and_fills_the_original(client, tmp_path):
     before_after = client.predict(handle_file(photo), value, "telea", "auto", 0, 0, True, True, api_name="/inpaint_ui")
     previews = [Image.open(p["path"] if isinstance(p, dict) else p) for p in before_after]  # the held result is session state
     assert len(previews) == 2 and max(previews[1].size) <= 2048
-    out = np.asarray(Image.open(client.predict(handle_file(photo), "telea", api_name="/inpaint_download")))
+    out = np.asarray(Image.open(client.predict(api_name="/inpaint_download")))  # the held result is session state
     assert out.shape == original.shape
     changed = np.any(out != original, axis=2)
     ys, xs = np.nonzero(changed)
@@ -218,6 +218,6 @@ def test_a_refused_inpaint_leaves_both_panes_as_they_were(tmp_path):
                                   (str(tmp_path / "p.png"), stroke, "no-such-method")):
         before_after, held = app.inpaint_ui(photo, editor, method, "auto", 0, 0, progress=lambda *a, **k: None)
         assert held is None and before_after == gr.skip()  # an update that changes nothing
-        assert app.inpaint_download(held, photo, method) == gr.skip()
+        assert app.inpaint_download(held) == gr.skip()
     before_after, held = app.inpaint_ui(str(tmp_path / "p.png"), stroke, "telea", "auto", 0, 0, progress=lambda *a, **k: None)
-    assert isinstance(held, Image.Image) and len(before_after) == 2  # the same call goes through when all is well
+    assert isinstance(held["image"], Image.Image) and len(before_after) == 2  # the same call goes through when all is well
