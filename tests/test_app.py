@@ -221,3 +221,23 @@ def test_a_refused_inpaint_leaves_both_panes_as_they_were(tmp_path):
         assert app.inpaint_download(held) == gr.skip()
     before_after, held = app.inpaint_ui(str(tmp_path / "p.png"), stroke, "telea", "auto", 0, 0, progress=lambda *a, **k: None)
     assert isinstance(held["image"], Image.Image) and len(before_after) == 2  # the same call goes through when all is well
+
+
+def test_scratch_diffusion_in_the_inpaint_tab_reports_its_denoising_steps(tmp_path):
+    """The Inpaint tab shows the diffusion model's steps as Compare does (it fills at its training scale)."""
+    import app
+    from ganpaint.inpainters import method_class
+
+    if not method_class("diffusion").available()[0]:
+        pytest.skip("no diffusion weights here")
+    Image.new("RGB", (64, 48), (90, 140, 200)).save(tmp_path / "p.png")
+    m = app.PAINT_MARGIN
+    layer = Image.new("RGBA", (64 + 2 * m, 48 + 2 * m))
+    layer.paste((255, 255, 255, 255), (m + 10, m + 10, m + 30, m + 30))
+    seen = []
+    before_after, held = app.inpaint_ui(str(tmp_path / "p.png"), {"background": None, "layers": [layer], "composite": None},
+                                        "diffusion", "auto", 0, 0, progress=lambda f, desc=None: seen.append(desc))
+    assert held is not None, "the fill was refused"
+    steps = [d for d in seen if d and d.startswith("denoising step")]
+    assert steps and steps[-1].endswith("/25") and len(steps) == 25
+    assert app.get_inpainter("diffusion").max_side == 256  # side_for its 128-px training crop
