@@ -436,3 +436,19 @@ def test_every_method_has_the_whole_contract_and_refuses_unknown_options(tiny_we
     with pytest.raises(InpaintError, match="does not know the option\\(s\\) promt; it takes no options"):
         telea(img, mask, promt="a lake")  # a typo is an error, not silently ignored
     assert method_class("sd").options == ("prompt", "negative_prompt", "steps", "guidance", "seed")
+
+
+def test_the_texture_stage_fills_a_thin_stroke_from_around_it_not_from_a_far_smooth_region():
+    """Patch distances favour flat sources: a stroke through noisy rock took a far lake's flat colour. Sources now lie
+    near the hole (results/gan/thin_stroke), so the fill is as textured as its surroundings."""
+    from ganpaint.inpainters import texture
+
+    rng = np.random.default_rng(0)
+    img = np.full((256, 384, 3), 120, np.uint8)
+    img[:200] = np.clip(120 + rng.normal(0, 40, (200, 384, 1)), 0, 255).astype(np.uint8)  # textured "rock"
+    hole = np.zeros((256, 384), bool)
+    hole[90:100, 80:300] = True  # a thin stroke through it, 100 px above the flat "lake"
+    guide = np.where(hole[..., None], np.uint8(120), img)  # a network's smooth fill: the mean colour
+    out = texture.add_texture(img, hole, guide)
+    assert out[hole].std() > 0.6 * img[:200][~hole[:200]].std()
+    assert np.array_equal(out[~hole], guide[~hole])

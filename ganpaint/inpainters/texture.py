@@ -27,12 +27,17 @@ BLUR = 1.5  # sigma of the low-pass the guide is compared through, in pixels of 
 GUIDE_DECAY = 0.5  # ... times this at each finer level: the network's structure, the photo's texture
 VOTE_SHARPNESS = 8.0  # vote weight exp(-sharpness * cost / 75th percentile of costs); 0: plain mean
 BANDS = 8  # row bands searched in parallel; fixed, so results do not depend on the thread count
+# Sources lie within REACH x the hole's thickness (at least REACH_MIN px) of it. Patch distances favour smooth
+# sources (a textured patch is nearer to a flat one than to another texture it is not aligned with), so a far
+# smooth region (a lake's reflections) won over the rock around a thin stroke (results/gan/thin_stroke).
+REACH, REACH_MIN = 3.0, 48.0
 
 
 def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int = 0) -> np.ndarray:
     """``rgb`` uint8 HxWx3 (its hole pixels are never read), ``hole`` bool HxW, ``guide`` uint8 HxWx3 (a fill of
     the hole). Returns the guide with its hole pixels replaced by texture voted from the photo's known patches."""
     composite = np.where(hole[..., None], guide, rgb).astype(np.float32)
+    reach = _reach(hole)
     levels = [(composite, hole)]
     while max(levels[-1][1].shape) > COARSE_SIDE and min(levels[-1][1].shape) >= 4 * (2 * R + 1):
         img, m = levels[-1]
@@ -44,7 +49,7 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
 
     nnf, est = None, composite
     for k, (img, m) in enumerate(levels):
-        valid = _valid_sources(m)
+        valid = _valid_sources(m, reach * m.shape[0] / hole.shape[0])
         if not valid.any():
             return guide
         targets = cv2.dilate(m.astype(np.uint8), np.ones((2 * R + 1, 2 * R + 1), np.uint8)) > 0
@@ -82,11 +87,25 @@ def _weights(cost: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return np.exp(-VOTE_SHARPNESS * cost / scale).astype(np.float32) + np.float32(1e-12)
 
 
-def _valid_sources(hole: np.ndarray) -> np.ndarray:
-    """Centres of patches that lie wholly inside the image and wholly in known pixels."""
+def _reach(hole: np.ndarray) -> float:
+    """How far from the hole sources may lie, in pixels of the full level (inf: anywhere)."""
+    if not REACH:
+        return np.inf
+    thickness = 2 * float(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3).max())
+    return max(REACH * thickness, REACH_MIN)
+
+
+def _valid_sources(hole: np.ndarray, reach: float = np.inf) -> np.ndarray:
+    """Centres of patches that lie wholly inside the image and wholly in known pixels, within ``reach`` px of the
+    hole (all of them where that leaves too few to choose from)."""
     known = (~hole).astype(np.uint8)
-    return cv2.erode(known, np.ones((2 * R + 1, 2 * R + 1), np.uint8), borderType=cv2.BORDER_CONSTANT,
-                     borderValue=0) > 0
+    valid = cv2.erode(known, np.ones((2 * R + 1, 2 * R + 1), np.uint8), borderType=cv2.BORDER_CONSTANT,
+                      borderValue=0) > 0
+    if np.isfinite(reach):
+        near = valid & (cv2.distanceTransform(known, cv2.DIST_L2, 3) <= reach)
+        if near.sum() >= 4 * hole.sum() or near.sum() >= valid.sum() // 2:
+            valid = near
+    return valid
 
 
 @nb.njit(cache=True)

@@ -1,5 +1,6 @@
 """A thin stroke across a mountain face (683x512, 24 px): rows = bare GAN fill, + texture stage, Telea fill,
-+ texture stage, PatchMatch. The texture stage copies the lake's reflections whatever its guide (issue 14)."""
++ texture stage, PatchMatch. before.png: the texture stage copied the lake's reflections whatever its guide;
+after.png: with its sources kept near the hole (texture.REACH) it copies the rock around the stroke (issue 14)."""
 import numpy as np, cv2
 from PIL import Image
 import ganpaint.inpainters.texture as tx
@@ -20,4 +21,4 @@ for guide in (gan, telea):
     rows += [guide, out]
 rows.append(np.asarray(get_inpainter("patchmatch")(im, Image.fromarray(m))))
 rows = [np.asarray(Image.fromarray(r).crop(crop)) for r in rows]
-Image.fromarray(np.concatenate(rows, 0)).resize((2*(crop[2]-crop[0]), 2*len(rows)*(crop[3]-crop[1])), Image.Resampling.NEAREST).save("results/gan/thin_stroke/comparison.png")
+Image.fromarray(np.concatenate(rows, 0)).resize((2*(crop[2]-crop[0]), 2*len(rows)*(crop[3]-crop[1])), Image.Resampling.NEAREST).save("results/gan/thin_stroke/after.png")
