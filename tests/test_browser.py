@@ -27,6 +27,15 @@ def page(app_url):
         browser.close()
 
 
+def drag(page, x: float, y: float, step: float, n: int):
+    """A horizontal brush stroke from (x, y), ``n`` moves of ``step`` px."""
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, n + 1):
+        page.mouse.move(x + step * i, y, steps=2)
+    page.mouse.up()
+
+
 def test_paint_a_stroke_and_inpaint(page):
     photo = ROOT / "examples" / "000.jpg"
     original = np.asarray(Image.open(photo).convert("RGB"))
@@ -36,11 +45,7 @@ def test_paint_a_stroke_and_inpaint(page):
     page.get_by_role("button", name="Brush", exact=True).first.click()
     box = page.locator("#inpaint_editor canvas").first.bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(cx - 80, cy)
-    page.mouse.down()
-    for i in range(1, 21):
-        page.mouse.move(cx - 80 + 8 * i, cy, steps=2)
-    page.mouse.up()
+    drag(page, cx - 80, cy, 8, 20)
     page.locator("#inpaint_button").click()
     page.wait_for_selector("#inpaint_result img", timeout=120_000)
     src = page.locator("#inpaint_result img").first.get_attribute("src")
@@ -141,11 +146,7 @@ def test_a_stroke_begun_outside_the_photo_counts_and_an_error_keeps_the_result(f
     scale = box["width"] / shot.shape[1]
     x0 = box["x"] + (run_start + xs[-1]) / 2 * scale  # the middle of the right frame, outside the photo
     y = box["y"] + box["height"] / 2
-    page.mouse.move(x0, y)
-    page.mouse.down()
-    for i in range(1, 31):
-        page.mouse.move(x0 - 8 * i, y, steps=2)
-    page.mouse.up()
+    drag(page, x0, y, -8, 30)
     page.locator("#inpaint_button").click()
     page.wait_for_selector("#inpaint_result img", timeout=120_000)
     src = page.locator("#inpaint_result img").first.get_attribute("src")
@@ -170,21 +171,33 @@ def test_a_stroke_begun_outside_the_photo_counts_and_an_error_keeps_the_result(f
     assert page.locator("#inpaint_slider").get_by_text("Error", exact=True).count() == 0
 
 
-def _stroke_share(page, photo: Path, pick_brush: bool = True) -> float:
-    """Upload ``photo``, paint one stroke across the middle of the editor, inpaint: the share of pixels changed.
-    ``pick_brush``: click the Brush tool first (clicking it again once chosen opens its size menu instead)."""
+def _stroke_share(page, photo: Path) -> float:
+    """Upload ``photo``, paint one stroke across the middle of the editor, inpaint: the share of pixels changed."""
     original = np.asarray(Image.open(photo).convert("RGB"))
+    canvas = page.locator("#inpaint_editor canvas").first
+    shown = canvas.screenshot()
     page.locator("#inpaint_photo input[type=file]").first.set_input_files(str(photo))
-    time.sleep(5)  # the painting copy replaces the editor's content (and its strokes)
-    if pick_brush:
-        page.get_by_role("button", name="Brush", exact=True).first.click()
-    box = page.locator("#inpaint_editor canvas").first.bounding_box()
+    # The painting copy replaces the editor's content (and its strokes): wait until it has, and has settled.
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        time.sleep(1)
+        now = canvas.screenshot()
+        if now != shown and canvas.screenshot() == now:
+            break
+    time.sleep(1)
+    box = canvas.bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(cx - 100, cy)
-    page.mouse.down()
-    for i in range(1, 26):
-        page.mouse.move(cx - 100 + 8 * i, cy, steps=2)
-    page.mouse.up()
+    for attempt in range(3):  # the brush is the editor's default tool; if a stroke leaves no mark, choose it again
+        before = canvas.screenshot()
+        drag(page, cx - 100, cy, 8, 25)
+        time.sleep(0.5)
+        if canvas.screenshot() != before:
+            break
+        page.keyboard.press("Escape")
+        page.get_by_role("button", name="Brush", exact=True).first.click()
+        time.sleep(0.5)
+    else:
+        raise AssertionError("three strokes left no mark on the editor")
     old = page.locator("#inpaint_result img").first.get_attribute("src") if page.locator("#inpaint_result img").count() else None
     page.locator("#inpaint_button").click()
     page.wait_for_function("old => { const i = document.querySelector('#inpaint_result img'); return i && i.src !== old; }",
@@ -204,6 +217,6 @@ def test_the_brush_covers_the_same_share_of_a_12_mp_photo_as_of_a_small_one(fres
     crop.resize((683, 512), Image.Resampling.LANCZOS).save(tmp_path / "small.jpg", quality=92)
     crop.resize((4000, 3000), Image.Resampling.BICUBIC).save(tmp_path / "phone.jpg", quality=92)
     small = _stroke_share(fresh_page, tmp_path / "small.jpg")
-    large = _stroke_share(fresh_page, tmp_path / "phone.jpg", pick_brush=False)
+    large = _stroke_share(fresh_page, tmp_path / "phone.jpg")
     assert small > 0.01, small
     assert 0.8 < large / small < 1.25, (small, large)
