@@ -156,7 +156,7 @@ def inpainter(method: str, progress=None):
     if method not in METHODS:
         raise gr.Error(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
     label = method_class(method).label
-    ok, why = method_class(method).available()  # this method's check only: all of them cost 60 ms a request
+    ok, why = method_class(method).available()  # this method's check only, not every method's, on every request
     if not ok:
         raise gr.Error(f"{label} cannot run here: {why}")
     try:

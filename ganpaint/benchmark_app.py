@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from . import results
+from . import paths, results
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES_MP = (1, 4, 12)
@@ -38,24 +38,24 @@ def make_inputs(mp: float, folder: Path, paint_side: int = 768, margin: int = 40
     app.py's PAINT_SIDE and PAINT_MARGIN (the copy's frame)."""
     w = int(round((mp * 1e6 * 4 / 3) ** 0.5 / 16) * 16)
     h = w * 3 // 4
-    examples = sorted((ROOT / "examples").glob("*.jpg"))
+    examples = paths.examples()
     src = Image.open(examples[0]).convert("RGB") if examples else Image.new("RGB", (w, h), (90, 140, 200))
-    paths = {k: folder / f"{k}_{mp}mp.{'jpg' if k in ('photo', 'copy') else 'png'}" for k in ("photo", "copy", "layer", "mask")}
+    files = {k: folder / f"{k}_{mp}mp.{'jpg' if k in ('photo', 'copy') else 'png'}" for k in ("photo", "copy", "layer", "mask")}
     full = src.resize((w, h), Image.Resampling.BICUBIC)
-    full.save(paths["photo"], quality=92)
+    full.save(files["photo"], quality=92)
     s = min(paint_side / w, 1.0)
     dw, dh = round(w * s), round(h * s)
     copy = full.resize((dw, dh), Image.Resampling.BILINEAR)
     framed = Image.new("RGB", (dw + 2 * margin, dh + 2 * margin), (72, 72, 72))
     framed.paste(copy, (margin, margin))
-    framed.save(paths["copy"], quality=92)
+    framed.save(files["copy"], quality=92)
     layer = np.zeros((dh + 2 * margin, dw + 2 * margin, 4), np.uint8)
     stroke = layer[margin : margin + dh, margin : margin + dw]
     stroke[dh // 2 - 24 : dh // 2 + 24, int(0.3 * dw) : int(0.7 * dw)] = 255  # one stroke of the default 24-px brush
-    Image.fromarray(layer, "RGBA").save(paths["layer"])
+    Image.fromarray(layer, "RGBA").save(files["layer"])
     mask = Image.fromarray(stroke[..., 3].copy()).resize((w, h), Image.Resampling.BILINEAR)
-    Image.fromarray((np.asarray(mask) >= 128).astype(np.uint8) * 255).save(paths["mask"])
-    return paths
+    Image.fromarray((np.asarray(mask) >= 128).astype(np.uint8) * 255).save(files["mask"])
+    return files
 
 
 def free_port() -> int:

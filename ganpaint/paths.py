@@ -25,7 +25,7 @@ def in_checkout() -> bool:
 
 def weights(method: str) -> str:
     """Where ``method``'s weights are: its variable (a folder or a Hub repo id), else the checkout's folder, else
-    the Hub fallback, else the checkout's folder path (which does not exist; ``weights_help`` says what to do)."""
+    the Hub fallback, else the checkout's folder path (which does not exist; ``missing_weights`` says what to do)."""
     env, folder = WEIGHTS[method]
     if os.environ.get(env):
         return os.environ[env]
@@ -50,7 +50,7 @@ def shared_weights_dirs() -> list[Path]:
 
 
 def examples() -> list[Path]:
-    """The checkout's example photos (licenses in examples/README.md)."""
+    """The checkout's example photos (licenses in examples/SOURCES.csv)."""
     return sorted((CHECKOUT / "examples").glob("*.jpg"))
 
 

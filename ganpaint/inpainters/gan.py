@@ -14,6 +14,7 @@ from ..models import Generator
 from ..tensors import pick_device, to_tensor, to_uint8
 from .base import Inpainter, side_for
 
+
 def default_weights() -> str:
     """``GANPAINT_GAN_WEIGHTS`` (a folder or Hub repo id), else the committed ``weights/gan`` (ganpaint.paths)."""
     return paths.weights("gan")
@@ -59,7 +60,6 @@ def _mismatch(folder: str, stamps: tuple) -> str:
     from safetensors import safe_open
 
     folder = Path(folder)
-
     config = json.loads((folder / "config.json").read_text()) if (folder / "config.json").is_file() else {}
     expected = set(Generator(**config).state_dict())
     with safe_open(folder / "model.safetensors", "pt") as f:
