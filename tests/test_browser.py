@@ -111,14 +111,34 @@ def test_phone_viewport_screenshots_of_every_tab(page, app_url):
         phone.close()
 
 
-@pytest.fixture
-def fresh_page(page, app_url):
-    """A page of its own: no strokes or results left by the tests before."""
+def new_page(page, app_url):
+    """A page of its own on the app: no photo, strokes or results left by the tests before."""
     fresh = page.context.browser.new_page(viewport={"width": 1400, "height": 1000})
     fresh.goto(app_url)
     fresh.wait_for_selector("#inpaint_editor canvas", timeout=60_000)
+    return fresh
+
+
+@pytest.fixture
+def fresh_page(page, app_url):
+    fresh = new_page(page, app_url)
     yield fresh
     fresh.close()
+
+
+def shows_frame(canvas) -> bool:
+    """Whether the editor shows a painting copy: its grey frame (72, 72, 72) along the canvas's middle row."""
+    shot = np.asarray(Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")).astype(int)
+    return int(np.all(np.abs(shot[shot.shape[0] // 2] - 72) <= 8, axis=1).sum()) > 10
+
+
+def wait_for_copy(canvas, timeout: float = 60):
+    """A stroke painted before the painting copy arrives is wiped by it: wait for its frame, and for it to settle."""
+    deadline = time.time() + timeout
+    while not shows_frame(canvas):
+        assert time.time() < deadline, "the painting copy never showed"
+        time.sleep(0.5)
+    time.sleep(1)
 
 
 def test_a_stroke_begun_outside_the_photo_counts_and_an_error_keeps_the_result(fresh_page):
@@ -129,9 +149,9 @@ def test_a_stroke_begun_outside_the_photo_counts_and_an_error_keeps_the_result(f
     original = np.asarray(Image.open(photo).convert("RGB"))
     w = original.shape[1]
     page.locator("#inpaint_photo input[type=file]").first.set_input_files(str(photo))
-    time.sleep(4)
-    page.get_by_role("button", name="Brush", exact=True).first.click()
     canvas = page.locator("#inpaint_editor canvas").first
+    wait_for_copy(canvas)
+    page.get_by_role("button", name="Brush", exact=True).first.click()
     box = canvas.bounding_box()
     # Where the frame is on screen: the last run of its grey on the canvas's middle row (the right side, clear of
     # the tool bar on the left).
@@ -172,43 +192,30 @@ def test_a_stroke_begun_outside_the_photo_counts_and_an_error_keeps_the_result(f
 
 
 def _stroke_share(page, photo: Path) -> float:
-    """Upload ``photo``, paint one stroke across the middle of the editor, inpaint: the share of pixels changed."""
+    """On a ``page`` with an empty editor: upload ``photo``, paint one stroke across the middle of the editor,
+    inpaint: the share of pixels changed."""
     original = np.asarray(Image.open(photo).convert("RGB"))
     canvas = page.locator("#inpaint_editor canvas").first
-    shown = canvas.screenshot()
+    assert not shows_frame(canvas)
     page.locator("#inpaint_photo input[type=file]").first.set_input_files(str(photo))
-    # The painting copy replaces the editor's content (and its strokes): wait until it has, and has settled.
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        time.sleep(1)
-        now = canvas.screenshot()
-        if now != shown and canvas.screenshot() == now:
-            break
-    time.sleep(1)
+    wait_for_copy(canvas)
     box = canvas.bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    for attempt in range(3):  # the brush is the editor's default tool; if a stroke leaves no mark, choose it again
-        before = canvas.screenshot()
-        drag(page, cx - 100, cy, 8, 25)
-        time.sleep(0.5)
-        if canvas.screenshot() != before:
-            break
-        page.keyboard.press("Escape")
-        page.get_by_role("button", name="Brush", exact=True).first.click()
-        time.sleep(0.5)
-    else:
-        raise AssertionError("three strokes left no mark on the editor")
-    old = page.locator("#inpaint_result img").first.get_attribute("src") if page.locator("#inpaint_result img").count() else None
+    drag(page, cx - 100, cy, 8, 25)
     page.locator("#inpaint_button").click()
-    page.wait_for_function("old => { const i = document.querySelector('#inpaint_result img'); return i && i.src !== old; }",
-                           arg=old, timeout=120_000)
+    try:
+        page.wait_for_selector("#inpaint_result img", timeout=120_000)
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"no_result_{photo.stem}.png"))
+        raise AssertionError(f"no result for {photo.name}; toasts: {page.locator('.toast-body').all_inner_texts()}")
     src = page.locator("#inpaint_result img").first.get_attribute("src")
     result = np.asarray(Image.open(io.BytesIO(urllib.request.urlopen(src).read())).convert("RGB"))
     assert result.shape == original.shape
     return float(np.any(result != original, axis=2).mean())
 
 
-def test_the_brush_covers_the_same_share_of_a_12_mp_photo_as_of_a_small_one(fresh_page, tmp_path):
+def test_the_brush_covers_the_same_share_of_a_12_mp_photo_as_of_a_small_one(page, app_url, tmp_path):
     """The brush is sized on the painting copy, so one stroke covers the same share of a 4000x3000 phone photo as
     of the same photo at 683x512 (it used to be a few screen pixels wide on the large one)."""
     src = Image.open(ROOT / "examples" / "000.jpg").convert("RGB")
@@ -216,7 +223,13 @@ def test_the_brush_covers_the_same_share_of_a_12_mp_photo_as_of_a_small_one(fres
     crop = src.crop(((w - h * 4 // 3) // 2, 0, (w + h * 4 // 3) // 2, h))  # 4:3, as phones take them
     crop.resize((683, 512), Image.Resampling.LANCZOS).save(tmp_path / "small.jpg", quality=92)
     crop.resize((4000, 3000), Image.Resampling.BICUBIC).save(tmp_path / "phone.jpg", quality=92)
-    small = _stroke_share(fresh_page, tmp_path / "small.jpg")
-    large = _stroke_share(fresh_page, tmp_path / "phone.jpg")
+    shares = []
+    for name in ("small.jpg", "phone.jpg"):  # each on a page of its own: the result shown is this photo's
+        fresh = new_page(page, app_url)
+        try:
+            shares.append(_stroke_share(fresh, tmp_path / name))
+        finally:
+            fresh.close()
+    small, large = shares
     assert small > 0.01, small
     assert 0.8 < large / small < 1.25, (small, large)
