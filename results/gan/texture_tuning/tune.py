@@ -1,0 +1,82 @@
+"""One-change runs of the texture stage's settings on val_xsrc (issue 14), against the committed stage.
+
+    python results/gan/texture_tuning/tune.py --size 256 BLUR=3.0            # one run; several NAME=value at once
+    python results/gan/texture_tuning/tune.py --size 256                     # the committed settings
+
+The GAN's bare fills (the guide) are made once per size and kept in ~/.cache/ganpaint/texture_tuning; each run
+copies ganpaint/inpainters/texture.py with the named module constants replaced (numba compiles them in, so a
+setting cannot change at run time), and fills the evaluation's own cases (seed 0, medium and hard inpaint,
+outpaint, bridge, bridge_diag) through texture_near_hole, as the default `gan` does. Prints LPIPS / PSNR per task.
+"""
+
+import argparse
+import importlib.util
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ganpaint import paths
+from ganpaint.data import center_square, list_images, load_rgb
+from ganpaint.evaluate import cases, image_metrics
+from ganpaint.inpainters import base, get_inpainter
+
+TASKS, DIFFICULTIES = ["inpaint", "outpaint", "bridge", "bridge_diag"], ["medium", "hard"]
+
+
+def guides(size: int):
+    files = list_images(paths.shared_data("val_xsrc"))
+    images = [center_square(load_rgb(f), size) for f in files]
+    groups = list(cases(TASKS, DIFFICULTIES, len(images), size, 0))
+    cache = Path.home() / ".cache" / "ganpaint" / "texture_tuning" / f"guides_{size}_{len(images)}.npz"
+    if not cache.exists():
+        gan = get_inpainter("gan")
+        fills = {f"{t}_{d}": np.stack([np.asarray(gan(Image.fromarray(im), Image.fromarray(m * 255), detail=False))
+                                       for im, m in zip(images, masks)]) for t, d, masks in groups}
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(cache, **fills)
+    fills = np.load(cache)
+    return images, groups, {k: fills[k] for k in fills.files}
+
+
+def texture_with(settings: list[str]):
+    """The texture module with ``NAME=value`` constants replaced, imported from a temporary copy."""
+    src = (paths.CHECKOUT / "ganpaint" / "inpainters" / "texture.py").read_text().replace("cache=True", "cache=False")
+    for s in settings:
+        name, value = s.split("=", 1)
+        src, n = re.subn(rf"^({re.escape(name)}) = .*$", rf"\g<1> = {value}", src, flags=re.M)
+        if not n:
+            raise SystemExit(f"texture.py has no constant {name}")
+    path = Path(tempfile.mkdtemp()) / "texture_variant.py"
+    path.write_text(src)
+    spec = importlib.util.spec_from_file_location("texture_variant", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--size", type=int, default=256)
+    p.add_argument("settings", nargs="*", help="NAME=value constants of texture.py")
+    args = p.parse_args()
+    base.add_texture = texture_with(args.settings).add_texture
+    images, groups, fills = guides(args.size)
+    scores = []
+    for task, difficulty, masks in groups:
+        key = f"{task}_{difficulty}"
+        rows = []
+        for i, (truth, mask) in enumerate(zip(images, masks)):
+            hole = mask.astype(bool)
+            result = np.where(hole[..., None], base.texture_near_hole(truth, hole, fills[key][i]), truth)
+            rows.append(image_metrics(result, truth, hole))
+        scores.append((key.rstrip("_-"), np.mean([r["lpips"] for r in rows]), np.mean([r["psnr"] for r in rows])))
+    cells = " | ".join(f"{lp:.4f} / {ps:.2f}" for _, lp, ps in scores)
+    print(f"| {args.size} | {' '.join(args.settings) or 'committed'} | {cells} | {np.mean([s[1] for s in scores]):.4f} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
