@@ -26,6 +26,7 @@ from ganpaint.evaluate import compare
 from ganpaint.inpainters import METHODS, STRATEGIES, method_class
 from ganpaint.inputs import float_is_unit, open_image, open_mask
 from ganpaint.masks import DIFFICULTY, difficulty_mask
+from ganpaint.outputs import write_png
 from ganpaint.results import markdown
 
 ROOT = Path(__file__).resolve().parent  # the app runs from the checkout (or a Space made from it)
@@ -89,10 +90,14 @@ def long_side(image: Image.Image, side: int, upscale: bool = False, resample=Ima
 
 
 def own_file(image: Image.Image, filename: str, **save) -> str:
-    """``image`` saved in a folder of its own under RESULTS, whole before its name is handed out."""
+    """``image`` saved in a folder of its own under RESULTS, whole before its name is handed out (a ``.png`` name
+    is written by ``write_png``, other formats with ``save``)."""
     folder = Path(tempfile.mkdtemp(dir=_results_dir()))
     part, path = folder / f".part{Path(filename).suffix}", folder / filename
-    image.save(part, **save)
+    if path.suffix == ".png":
+        write_png(image, part)
+    else:
+        image.save(part, **save)
     os.replace(part, path)
     return str(path)
 
@@ -105,8 +110,7 @@ def result_file(image: Image.Image, name: str = "ganpaint", method: str = "") ->
     request. A path of our own is copied into Gradio's cache atomically instead.
     """
     stem = Path(name).stem if isinstance(name, (str, Path)) else "ganpaint"  # downloads named after the input
-    # Lossless; level 1 encodes about 5x faster than the default 6.
-    return own_file(encodable(image), f"{stem}{'_' + method if method else ''}.png", format="PNG", compress_level=1)
+    return own_file(encodable(image), f"{stem}{'_' + method if method else ''}.png")  # lossless
 
 
 def preview_file(image: Image.Image, name: str) -> str:
