@@ -261,6 +261,7 @@ def app_latency(args, command: str) -> dict:
     out = benchmark_app.run([float(x) for x in args.app_megapixels.split(",")], args.repeats, args.browser)
     out["command"] = command
     print(benchmark_app.markdown(out["results"]))
+    print(benchmark_app.markdown_other(out["other_tasks"]))
     results.write_json(args.json, out)
     return out
 

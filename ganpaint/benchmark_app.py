@@ -1,4 +1,4 @@
-"""Where the time of one Inpaint request goes in the app, for 1, 4 and 12 MP photos.
+"""Where the time of one Inpaint request goes in the app, for 1, 4 and 12 MP photos; Outpaint and Bridge at 12 MP.
 
     python -m ganpaint.benchmark --app --json results/benchmark_app_cpu.json
 
@@ -170,6 +170,30 @@ def browser_click_to_shown(url: str, photo: Path, repeats: int) -> float | None:
     return statistics.median(times)
 
 
+def other_tasks(client, gan, folder: Path, repeats: int) -> list[dict]:
+    """Outpaint (a 12 MP photo, 256 px more on the left and right) and Bridge (two 6 MP photos, a gap of 20 %: the
+    largest canvas under the size limit): the library call, and the endpoint through gradio_client."""
+    from gradio_client import handle_file
+
+    from .compose import bridge, outpaint
+
+    photo, half = make_inputs(12, folder)["photo"], make_inputs(6, folder)["photo"]
+    cases = {"outpaint": (lambda: outpaint(gan, photo, left=256, right=256),
+                          lambda: client.predict(handle_file(str(photo)), 256, 256, 0, 0, "none", "gan", api_name="/outpaint")),
+             "bridge": (lambda: bridge(gan, half, half, "horizontal", 0.2),
+                        lambda: client.predict(handle_file(str(half)), handle_file(str(half)), "horizontal", 0.2, "gan",
+                                               api_name="/bridge"))}
+    rows = []
+    for task, (library, api) in cases.items():
+        size = list(library().size)  # warm-up, and the canvas it fills
+        api()
+        row = {"task": task, "size": size, "library_s": median_time(library, repeats), "api_s": median_time(api, repeats)}
+        row["api_over_library"] = row["api_s"] / row["library_s"]
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    return rows
+
+
 def run(sizes=SIZES_MP, repeats: int = 3, browser: bool = True) -> dict:
     from gradio_client import Client, handle_file
 
@@ -197,10 +221,11 @@ def run(sizes=SIZES_MP, repeats: int = 3, browser: bool = True) -> dict:
                 row["browser_click_to_shown_s"] = browser_click_to_shown(url, photo, repeats)
             print(json.dumps(row), flush=True)
             rows.append(row)
+        others = other_tasks(client, gan, folder, repeats)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    return {"results": rows, "cores": os.cpu_count(), "repeats": repeats}
+    return {"results": rows, "other_tasks": others, "cores": os.cpu_count(), "repeats": repeats}
 
 
 def markdown(rows: list[dict]) -> str:
@@ -214,3 +239,9 @@ def markdown(rows: list[dict]) -> str:
         cells += [f"{r['tab_stages_s'][s]:.2f}" for s in stages]
         table.append(cells)
     return results.markdown(head, table)
+
+
+def markdown_other(rows: list[dict]) -> str:
+    head = ["task", "canvas", "library", "endpoint (client)", "× library"]
+    return results.markdown(head, [[r["task"], f"{r['size'][0]}×{r['size'][1]}", f"{r['library_s']:.2f} s",
+                                    f"{r['api_s']:.2f} s", f"{r['api_over_library']:.2f}×"] for r in rows])

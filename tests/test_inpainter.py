@@ -452,3 +452,31 @@ def test_the_texture_stage_fills_a_thin_stroke_from_around_it_not_from_a_far_smo
     out = texture.add_texture(img, hole, guide)
     assert out[hole].std() > 0.6 * img[:200][~hole[:200]].std()
     assert np.array_equal(out[~hole], guide[~hole])
+
+
+def test_far_apart_holes_are_textured_each_on_its_own_crop_and_never_read(monkeypatch):
+    """The two borders of an outpainted wide photo are textured as two groups, each from its own side: a group's
+    pixels are written only from its own crop, and no hole pixel (of either group) is read."""
+    from ganpaint.inpainters import base
+    from ganpaint.inpainters.base import TEXTURE_CONTEXT, texture_near_hole
+
+    crops = []
+    add_texture = base.add_texture
+    monkeypatch.setattr(base, "add_texture", lambda rgb, *a, **k: crops.append(rgb.shape[1]) or add_texture(rgb, *a, **k))
+    rng = np.random.default_rng(0)
+    w = 6 * TEXTURE_CONTEXT
+    img = np.zeros((256, w, 3), np.uint8)
+    img[:, : w // 2] = np.where((np.arange(w // 2) // 4) % 2, 200, 40)[None, :, None]  # stripes on the left half
+    img[:, w // 2 :] = rng.integers(60, 180, (256, w - w // 2, 3))  # noise on the right half
+    hole = np.zeros(img.shape[:2], bool)
+    hole[:, :64] = hole[:, -64:] = True
+    guide = cv2.GaussianBlur(img, (0, 0), 8)
+    a, b = img.copy(), img.copy()
+    a[hole], b[hole] = 0, 255
+    out = texture_near_hole(a, hole, guide)
+    assert len(crops) == 2 and max(crops) < w / 2  # two crops, not the whole width
+    assert np.array_equal(out, texture_near_hole(b, hole, guide))
+    assert np.array_equal(out[~hole], guide[~hole])
+    left, right = out[:, :64].astype(int), out[:, -64:].astype(int)
+    # Left: columns of the stripes (flat down each column); right: the noise (no two columns alike down their length)
+    assert np.abs(np.diff(left[40:-40], axis=0)).mean() < 10 < np.abs(np.diff(right[40:-40], axis=0)).mean()

@@ -191,15 +191,26 @@ def _pad_to(rgb: np.ndarray, hole: np.ndarray, h: int, w: int):
 
 
 def texture_near_hole(rgb: np.ndarray, hole: np.ndarray, fill: np.ndarray) -> np.ndarray:
-    """``add_texture`` on the hole's bounding box with context around it as wide as the hole is thick, and at least
-    TEXTURE_CONTEXT px (so up to 512² it is always the whole photo): a stroke on a 12 MP photo then takes its
-    texture from around it, and the whole-photo passes (pyramid, float copies) no longer cost more than the
-    texture itself."""
-    x, y, w, h = cv2.boundingRect(hole.astype(np.uint8))
-    m = max(min(w, h), TEXTURE_CONTEXT)
-    x0, y0, x1, y1 = max(x - m, 0), max(y - m, 0), min(x + w + m, hole.shape[1]), min(y + h + m, hole.shape[0])
+    """``add_texture`` on each group of hole regions (those within 2 * TEXTURE_CONTEXT px of each other), over the
+    group's bounding box with context around it as wide as the group is thick, and at least TEXTURE_CONTEXT px (so
+    up to 512² it is always the whole photo): a stroke on a 12 MP photo takes its texture from around it, the two
+    borders of an outpainted photo each from their own side, and the whole-photo passes (pyramid, float copies) no
+    longer cost more than the texture itself."""
     out = fill.copy()
-    out[y0:y1, x0:x1] = add_texture(rgb[y0:y1, x0:x1], hole[y0:y1, x0:x1], fill[y0:y1, x0:x1])
+    # Grouped on an 8x coarser mask (any hole pixel marks its cell): the same groups, at a 64th of the cost.
+    f = 8
+    small = cv2.resize(hole.astype(np.uint8), ((hole.shape[1] + f - 1) // f, (hole.shape[0] + f - 1) // f),
+                       interpolation=cv2.INTER_AREA) > 0
+    for bx0, by0, bx1, by1 in (np.array(b) * f for b in region_boxes(small, TEXTURE_CONTEXT // f)):
+        group = np.zeros_like(hole)
+        group[by0:by1, bx0:bx1] = hole[by0:by1, bx0:bx1]  # a box holds its own group's regions and no other's
+        x, y, w, h = cv2.boundingRect(group.astype(np.uint8))
+        m = max(min(w, h), TEXTURE_CONTEXT)
+        x0, y0, x1, y1 = max(x - m, 0), max(y - m, 0), min(x + w + m, hole.shape[1]), min(y + h + m, hole.shape[0])
+        # Other groups' holes inside this crop stay holes (never read as sources) but are not written from here.
+        textured = add_texture(rgb[y0:y1, x0:x1], hole[y0:y1, x0:x1], fill[y0:y1, x0:x1])
+        own = group[y0:y1, x0:x1]
+        out[y0:y1, x0:x1][own] = textured[own]
     return out
 
 
