@@ -38,6 +38,7 @@ KEEP_RESULTS_S = 3600  # result files older than this are swept away
 PREVIEW_SIDE = 2048  # the before/after view shows at most this long side: a 12 MP PNG takes seconds to encode and load
 PAINT_SIDE = 768  # the Inpaint editor paints on a copy at most this long side; the fill uses the original
 PAINT_MARGIN = 40  # a frame around that copy: a stroke that starts just outside the photo still counts
+EDITOR_HEIGHT = "min(520px, 75vw)"  # 520 px on a desktop; on a phone the height of a 4:3 photo across the screen
 STAGE_LOG = os.environ.get("GANPAINT_STAGE_LOG")  # JSON lines of each Inpaint request's stages (benchmark --app)
 
 
@@ -500,7 +501,7 @@ def inpaint_tab(choices):
                 editor = MaskEditor(
                     type="pil", image_mode="RGBA", layers=False, label="2. paint the area to fill", show_label=False,
                     brush=gr.Brush(colors=["#ffffff"], color_mode="fixed", default_size=24),
-                    eraser=gr.Eraser(default_size=24), transforms=(), elem_id="inpaint_editor", height=520,
+                    eraser=gr.Eraser(default_size=24), transforms=(), elem_id="inpaint_editor", height=EDITOR_HEIGHT,
                     sources=(), format="png",
                 )
                 method = gr.Dropdown(choices, value="gan", label="method")

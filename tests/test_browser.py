@@ -96,6 +96,8 @@ def test_phone_viewport_screenshots_of_every_tab(page, app_url):
         assert method.input_value() == "GAN (ganpaint)"
         box = method.bounding_box()
         assert box["width"] > 250  # stacked full width, so the name fits
+        editor = phone.locator("#inpaint_editor").first.bounding_box()
+        assert editor["height"] < 0.8 * 390  # about a 4:3 photo across the screen, not the desktop's 520 px
         for tab in ("Inpaint", "Outpaint", "Bridge", "Compare", "About"):
             tabs = phone.get_by_role("tab", name=tab)
             if tabs.count() and tabs.first.is_visible():
