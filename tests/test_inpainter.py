@@ -182,6 +182,28 @@ def test_region_boxes_stay_fast_on_salt_noise():
     assert len(region_boxes(sparse, margin=64)) == 49
 
 
+def test_region_boxes_on_a_12_mp_photo_are_grouped_on_cells_and_still_cover_with_their_margin():
+    from ganpaint.inpainters.base import COARSE_BOXES_CELL
+
+    hole = np.zeros((3000, 4000), bool)
+    hole[1403:1597, 1201:2799] = True  # a stroke
+    hole[97:131, 3503:3551] = True  # a far dot
+    hole[1650:1660, 1300:1310] = True  # a dot close to the stroke: grouped with it
+    margin, f = 128, COARSE_BOXES_CELL
+    boxes = region_boxes(hole, margin)
+    assert len(boxes) == 2
+    covered = np.zeros(hole.shape, int)
+    for x0, y0, x1, y1 in boxes:
+        covered[y0:y1, x0:x1] += 1
+        ys, xs = np.nonzero(hole[y0:y1, x0:x1])
+        # every side has the margin of context (or the photo's edge), and at most 2 cells more
+        assert margin <= xs.min() <= margin + 2 * f or x0 == 0
+        assert margin <= ys.min() <= margin + 2 * f or y0 == 0
+        assert margin <= (x1 - x0) - 1 - xs.max() <= margin + 2 * f or x1 == hole.shape[1]
+        assert margin <= (y1 - y0) - 1 - ys.max() <= margin + 2 * f or y1 == hole.shape[0]
+    assert covered.max() == 1 and covered[hole].all()
+
+
 def test_crop_strategy_runs_the_model_only_near_the_hole():
     seen = []
 

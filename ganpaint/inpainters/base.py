@@ -20,6 +20,7 @@ from .texture import add_texture
 
 STRATEGIES = ("auto", "full", "crop", "resize")
 MAX_BOXES = 1024  # more separate regions than this are filled as one box
+COARSE_BOXES_PIXELS, COARSE_BOXES_CELL = 4_000_000, 8  # region_boxes groups larger photos on 8x8 cells
 TEXTURE_CONTEXT = 256  # the least context (px) around a hole that the texture stage searches
 
 
@@ -197,11 +198,7 @@ def texture_near_hole(rgb: np.ndarray, hole: np.ndarray, fill: np.ndarray) -> np
     borders of an outpainted photo each from their own side, and the whole-photo passes (pyramid, float copies) no
     longer cost more than the texture itself."""
     out = fill.copy()
-    # Grouped on an 8x coarser mask (any hole pixel marks its cell): the same groups, at a 64th of the cost.
-    f = 8
-    small = cv2.resize(hole.astype(np.uint8), ((hole.shape[1] + f - 1) // f, (hole.shape[0] + f - 1) // f),
-                       interpolation=cv2.INTER_AREA) > 0
-    for bx0, by0, bx1, by1 in (np.array(b) * f for b in region_boxes(small, TEXTURE_CONTEXT // f)):
+    for bx0, by0, bx1, by1 in region_boxes(hole, TEXTURE_CONTEXT):
         group = np.zeros_like(hole)
         group[by0:by1, bx0:bx1] = hole[by0:by1, bx0:bx1]  # a box holds its own group's regions and no other's
         x, y, w, h = cv2.boundingRect(group.astype(np.uint8))
@@ -222,12 +219,21 @@ def region_boxes(hole: np.ndarray, margin: int) -> list[tuple[int, int, int, int
     the mask (their grown boxes would overlap), so few boxes are left for the pairwise merge. Salt noise over a
     photo becomes one box, not a quadratic merge over thousands."""
     h, w = hole.shape
+    # Above COARSE_BOXES_PIXELS the regions are grouped on an f-times coarser grid (a cell is masked if any of its
+    # pixels is): f² less to dilate (0.15-0.2 s saved on a 12 MP photo), for boxes at most 2f px wider per side.
+    f = COARSE_BOXES_CELL if h * w > COARSE_BOXES_PIXELS and margin >= 4 * COARSE_BOXES_CELL else 1
     grown = hole.astype(np.uint8)
-    if margin:
-        grown = cv2.dilate(grown, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * margin + 1, 2 * margin + 1)))
+    if f > 1:
+        cells = np.zeros((-(-h // f) * f, -(-w // f) * f), np.uint8)
+        cells[:h, :w] = grown
+        grown = cells.reshape(cells.shape[0] // f, f, cells.shape[1] // f, f).max(axis=(1, 3))
+    r = -(-margin // f)
+    if r:
+        grown = cv2.dilate(grown, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * r + 1, 2 * r + 1)))
     _, _, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
     # A dilated region's bounds are its masked pixels' bounds grown by the margin, clipped to the image.
-    boxes = np.array([(x, y, x + bw, y + bh) for x, y, bw, bh, _ in stats[1:]], np.int64).reshape(-1, 4)
+    boxes = np.array([(x * f, y * f, min((x + bw) * f, w), min((y + bh) * f, h)) for x, y, bw, bh, _ in stats[1:]],
+                     np.int64).reshape(-1, 4)
     if len(boxes) > MAX_BOXES:  # only with margin 0 and heavy noise: one box is right and cheap
         ys, xs = np.nonzero(hole)
         return [(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)]
