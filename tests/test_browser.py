@@ -128,10 +128,15 @@ def fresh_page(page, app_url):
     fresh.close()
 
 
-def shows_frame(canvas) -> bool:
-    """Whether the editor shows a painting copy: its grey frame (72, 72, 72) along the canvas's middle row."""
+def frame_row(canvas) -> np.ndarray:
+    """Where the painting copy's grey frame (72, 72, 72) is along the canvas's middle row, in screenshot pixels."""
     shot = np.asarray(Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")).astype(int)
-    return int(np.all(np.abs(shot[shot.shape[0] // 2] - 72) <= 8, axis=1).sum()) > 10
+    return np.all(np.abs(shot[shot.shape[0] // 2] - 72) <= 8, axis=1)
+
+
+def shows_frame(canvas) -> bool:
+    """Whether the editor shows a painting copy (its frame)."""
+    return int(frame_row(canvas).sum()) > 10
 
 
 def wait_for_copy(canvas, timeout: float = 60):
@@ -157,15 +162,13 @@ def test_a_stroke_begun_outside_the_photo_counts_and_an_error_keeps_the_result(f
     box = canvas.bounding_box()
     # Where the frame is on screen: the last run of its grey on the canvas's middle row (the right side, clear of
     # the tool bar on the left).
-    shot = np.asarray(Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")).astype(int)
-    row = shot[shot.shape[0] // 2]
-    grey = np.all(np.abs(row - 72) <= 8, axis=1)
+    grey = frame_row(canvas)
     xs = np.nonzero(grey)[0]
     assert len(xs) > 10, "no frame around the photo"
     run_start = xs[-1]
     while run_start > 0 and grey[run_start - 1]:
         run_start -= 1
-    scale = box["width"] / shot.shape[1]
+    scale = box["width"] / grey.shape[0]
     x0 = box["x"] + (run_start + xs[-1]) / 2 * scale  # the middle of the right frame, outside the photo
     y = box["y"] + box["height"] / 2
     drag(page, x0, y, -8, 30)
