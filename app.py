@@ -290,12 +290,12 @@ def _inpaint(photo, editor, method, strategy, grow, feather, detail, fill_transp
     stages.lap("encode previews (JPEG)")
     stages.write()
     # The full PNG is written by inpaint_download, after the previews are shown; what it needs travels in the held
-    # state, so that step sends no file inputs (the browser re-sent the photo first: 0.5 s before the previews showed).
+    # state, so that step sends no file inputs (the browser re-sent the photo first, before the previews showed).
     return before_after, {"image": result, "photo": photo, "method": method}
 
 
 def inpaint_download(held: dict | None) -> str:
-    """The full-resolution, lossless result for download and reuse (a 12 MP PNG takes half a second)."""
+    """The full-resolution, lossless result for download and reuse."""
     return result_file(held["image"], held["photo"], held["method"]) if held else gr.skip()
 
 
