@@ -1,15 +1,24 @@
-"""Texture from the photo for a fill whose structure comes from a network.
+"""Texture from the photo for a fill whose layout comes from a network (or any smooth fill: the *guide*).
 
 A network predicts the mean of what could be behind the hole: the right layout and colours, but smooth. Exemplar
-methods (PatchMatch) copy real texture but lose structure over large holes. This stage does both: a multi-scale
-patch EM (Wexler et al. 2007) whose nearest-neighbour field is found with PatchMatch (Barnes et al. 2009:
-propagation and random search), where each hole patch is matched against a blend of the current estimate and the
-network's fill (the *guide*), so the structure stays the network's while every pixel is the photo's own texture.
+methods copy real texture from the photo. This stage is an exemplar method seeded and steered by the guide:
 
-Coarse to fine: the field found at one level is doubled to seed the next; above ``SEARCH_SIDE`` the field is only
-upsampled and voted, so large photos cost little more than a vote. Hole pixels of the photo are never read (each
-level is built from the photo with the guide in the hole, and a source patch must lie wholly in known pixels).
-Deterministic: the random search uses its own seeded generator per band of rows.
+1. A mask-aware pyramid of the photo (each coarser pixel a binomial mean of the known pixels under it; the hole
+   shrinks level by level). At the coarsest level, about 1/16 of the photo's side, the guide fills what is left of
+   the hole: the network decides the layout there, where patches are too coarse to find it.
+2. Coarse to fine, a patch EM (Wexler et al. 2007): a nearest-neighbour field from every patch touching the hole to
+   the photo's patches, found with PatchMatch (Barnes et al. 2009: propagation and random search), then each hole
+   pixel the similarity-weighted vote of what the patches covering it copy there. A level's last vote reads its
+   sources from the next finer level, so texture is copied at full resolution, never upsampled; the finest
+   searched vote takes each pixel from the closest patch only, so grain finer than a patch is not averaged away.
+   Sources lie near the hole (``REACH``), so a thin stroke takes the texture around it.
+3. The result's low frequencies are pulled halfway to the guide's (``LOW_ALPHA``): colours and gradients stay the
+   network's where the copies drift, the texture stays the photo's (settings measured in
+   results/gan/texture_tuning).
+
+Hole pixels of the photo are never read: the pyramid averages known pixels only, a source pixel in the hole costs
+the most in a patch distance and never votes. Deterministic: the random search uses seeded generators per band of
+rows, and the bands are fixed, so results do not depend on the thread count.
 """
 
 from __future__ import annotations
@@ -19,72 +28,76 @@ import numba as nb
 import numpy as np
 
 R = 3  # patch radius: 7x7 patches
-COARSE_SIDE = 64  # the coarsest level's long side
-SEARCH_SIDE = 384  # levels larger than this only upsample the field and vote
-ITERS_COARSE, ITERS_FINE = 8, 3  # EM iterations at the coarsest level, and at each finer level that searches
-GUIDE = 4.0  # weight of the guide against the current estimate in the patch distance, at the coarsest level
-BLUR = 1.5  # sigma of the low-pass the guide is compared through, in pixels of each level
-GUIDE_DECAY = 0.5  # ... times this at each finer level: the network's structure, the photo's texture
-VOTE_SHARPNESS = 8.0  # vote weight exp(-sharpness * cost / 75th percentile of costs); 0: plain mean
+COARSE_FRACTION = 16  # the guide initialises the level at about 1/16 of the long side ...
+COARSE_MIN = 16  # ... but at least 16 px, and the pyramid ends there
+SEARCH_SIDE = 384  # levels larger than this only upsample the field and vote (large photos cost little more)
+EM_STEP, NNF_MAX = 2, 7  # a level k above the finest searched one runs 1 + 2k EM iterations of min(7, 1 + k) passes
+LOW_ALPHA = 0.5  # how far the fill's low frequencies move to the guide's
+LOW_SIGMA = 4 / 256  # ... below this Gaussian sigma, as a fraction of the long side
 BANDS = 8  # row bands searched in parallel; fixed, so results do not depend on the thread count
-# Sources lie within REACH x the hole's thickness (at least REACH_MIN px) of it. Patch distances favour smooth
-# sources (a textured patch is nearer to a flat one than to another texture it is not aligned with), so a far
-# smooth region (a lake's reflections) won over the rock around a thin stroke (results/gan/thin_stroke).
+# Sources lie within REACH x the hole's thickness (at least REACH_MIN px) of it: patch distances favour smooth
+# sources, so a thin stroke through rock took a far lake's flat colour (results/gan/thin_stroke).
 REACH, REACH_MIN = 3.0, 48.0
+CLOSEST_VOTE = True  # the finest searched level takes each pixel from its closest patch (False: the mean)
+RETRIES = 20  # random tries for a patch whose match is at the largest distance
+# Vote weight of a patch by its mean per-pixel distance (x 100), linearly interpolated: a close match counts, one
+# beyond 0.1 does not (Wexler et al.'s similarity, in the table PyPatchMatch uses).
+SIMILARITY = np.array([1.0, 0.99, 0.96, 0.83, 0.38, 0.11, 0.02, 0.005, 0.0006, 0.0001, 0.0, 0.0])
+SSD_SCALE = 9.0 * 255.0 * 255.0  # per-pixel distance: RGB SSD / this (PyPatchMatch's scale, which adds gradients)
 
 
 def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int = 0) -> np.ndarray:
     """``rgb`` uint8 HxWx3 (its hole pixels are never read), ``hole`` bool HxW, ``guide`` uint8 HxWx3 (a fill of
     the hole). Returns the guide with its hole pixels replaced by texture voted from the photo's known patches."""
-    composite = np.where(hole[..., None], guide, rgb).astype(np.float32)
+    if hole.all() or not hole.any():
+        return guide.copy()
+    levels = _pyramid(np.where(hole[..., None], 0, rgb).astype(np.float32), hole)
+    search_top = next((k for k, (_, m) in enumerate(levels) if max(m.shape) <= SEARCH_SIDE), len(levels) - 1)
+    rng = np.random.default_rng(seed)
     reach = _reach(hole)
-    levels = [(composite, hole)]
-    while max(levels[-1][1].shape) > COARSE_SIDE and min(levels[-1][1].shape) >= 4 * (2 * R + 1):
-        img, m = levels[-1]
-        size = ((m.shape[1] + 1) // 2, (m.shape[0] + 1) // 2)
-        small = cv2.resize(img, size, interpolation=cv2.INTER_AREA)
-        # Any hole in a 2x2 block makes the coarse pixel a hole: known pixels stay pure photo.
-        levels.append((small, cv2.resize(m.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0))
-    levels.reverse()
-
-    nnf, est = None, composite
-    for k, (img, m) in enumerate(levels):
-        valid = _valid_sources(m, reach * m.shape[0] / hole.shape[0])
-        if not valid.any():
-            return guide
-        targets = cv2.dilate(m.astype(np.uint8), np.ones((2 * R + 1, 2 * R + 1), np.uint8)) > 0
-        rng = np.random.default_rng([seed, k])
-        vy, vx = np.nonzero(valid)
-        est = img.copy()  # coarsest level: the guide is the first estimate
-        if nnf is None:  # ... and the field is random
-            pick = rng.integers(0, vy.size, size=m.shape)
-            nnf = np.stack([vy[pick], vx[pick]]).astype(np.int32)
-        else:  # finer levels: the coarser field, doubled, voted with this level's pixels
-            nnf = _upsample_field(nnf, m.shape, valid, vy.astype(np.int32), vx.astype(np.int32),
-                                  int(rng.integers(1, 2**31)))
-            _vote(img, m, targets, nnf, np.ones(m.shape, np.float32), est)
-        searches = 0 if max(m.shape) > SEARCH_SIDE else ITERS_COARSE if k == 0 else ITERS_FINE
-        if not searches:
-            continue
-        cost = np.zeros(m.shape, np.float32)
-        g = np.float32(GUIDE * GUIDE_DECAY**k)
-        # The guide is compared with the sources' low-pass only: it says what the region looks like from afar,
-        # not that it is smooth (matching a smooth guide directly picks smooth sources and keeps the blur).
-        # One low-pass serves both sides: in the hole it is the guide's, at a source the photo's.
-        low = cv2.GaussianBlur(img, (0, 0), BLUR)
-        for it in range(searches):
-            _search(est, img, low, low, g, valid, targets, nnf, cost, int(rng.integers(1, 2**31)), it % 2 == 1)
-            est = img.copy()
-            _vote(img, m, targets, nnf, _weights(cost, targets), est)
-    return np.where(hole[..., None], np.clip(np.round(est), 0, 255), guide).astype(np.uint8)
+    est = nnf = None
+    for k in range(len(levels) - 1, -1, -1):
+        src, m = levels[k]
+        h, w = m.shape
+        active = cv2.dilate(m.astype(np.uint8), np.ones((2 * R + 1, 2 * R + 1), np.uint8)) > 0
+        far = _far(m, reach * h / hole.shape[0])
+        if est is None:  # the coarsest level: the guide fills the hole, the field starts random
+            est = src.copy()
+            est[m] = cv2.resize(guide.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA)[m]
+            nnf = np.stack([rng.integers(0, h, (h, w)), rng.integers(0, w, (h, w))]).astype(np.int32)
+        else:
+            nnf = _upsample_field(nnf, h, w)
+        above = max(k - search_top, 0)
+        iters = 1 + EM_STEP * above
+        passes = min(NNF_MAX, 1 + above) if k >= search_top else 0
+        for it in range(iters):
+            seed_it = int(rng.integers(1, 2**31))
+            cost = _costs(est, src, m, far, active, nnf, seed_it)
+            if passes:
+                _minimize(est, src, m, far, active, nnf, cost, passes, seed_it)
+            if k > 0 and it == iters - 1:  # the level's last vote copies from the next finer level
+                fine, fm = levels[k - 1]
+                new = cv2.resize(est, (fm.shape[1], fm.shape[0]), interpolation=cv2.INTER_NEAREST)
+                _vote(fine, fm, nnf, cost, 2, new, False)
+                new[~fm] = fine[~fm]
+            else:
+                new = est.copy()
+                _vote(src, m, nnf, cost, 1, new, CLOSEST_VOTE and k == 0 and passes > 0)
+            est = new
+    out = est + LOW_ALPHA * _low_pass(np.where(hole[..., None], guide, rgb).astype(np.float32) - est,
+                                      max(LOW_SIGMA * max(hole.shape), 0.5))
+    return np.where(hole[..., None], np.clip(np.round(out), 0, 255), guide).astype(np.uint8)
 
 
-def _weights(cost: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """Vote weights: a patch that matched well counts more (Wexler et al.), scaled by the typical match cost."""
-    if VOTE_SHARPNESS == 0:
-        return np.ones(cost.shape, np.float32)
-    scale = np.percentile(cost[targets], 75) + 1e-6
-    return np.exp(-VOTE_SHARPNESS * cost / scale).astype(np.float32) + np.float32(1e-12)
+def _low_pass(img: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian blur of width ``sigma``; a wide one at a fraction of the size (a 32-px blur at 2048² costs more
+    than the whole texture stage), which below its cut-off loses nothing."""
+    f = max(1, int(sigma // 2))
+    if f == 1:
+        return cv2.GaussianBlur(img, (0, 0), sigma)
+    h, w = img.shape[:2]
+    small = cv2.resize(img, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
+    return cv2.resize(cv2.GaussianBlur(small, (0, 0), sigma / f), (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def _reach(hole: np.ndarray) -> float:
@@ -95,20 +108,93 @@ def _reach(hole: np.ndarray) -> float:
     return max(REACH * thickness, REACH_MIN)
 
 
-def _valid_sources(hole: np.ndarray, reach: float = np.inf) -> np.ndarray:
-    """Centres of patches that lie wholly inside the image and wholly in known pixels, within ``reach`` px of the
-    hole (all of them where that leaves too few to choose from)."""
-    known = (~hole).astype(np.uint8)
-    valid = cv2.erode(known, np.ones((2 * R + 1, 2 * R + 1), np.uint8), borderType=cv2.BORDER_CONSTANT,
-                      borderValue=0) > 0
-    if np.isfinite(reach):
-        near = valid & (cv2.distanceTransform(known, cv2.DIST_L2, 3) <= reach)
-        if near.sum() >= 4 * hole.sum() or near.sum() >= valid.sum() // 2:
-            valid = near
-    return valid
+def _far(hole: np.ndarray, reach: float) -> np.ndarray:
+    """Source centres beyond ``reach`` px of the hole (none where that would leave too few to choose from)."""
+    if not np.isfinite(reach):
+        return np.zeros(hole.shape, bool)
+    far = cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 3) > reach
+    near = (~far & ~hole).sum()
+    return far if near >= 4 * hole.sum() or near >= (~hole).sum() // 2 else np.zeros(hole.shape, bool)
 
 
-@nb.njit(cache=True)
+def _pyramid(img: np.ndarray, hole: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Levels (image, hole) from the full size down to about 1/COARSE_FRACTION of the long side."""
+    stop = max(COARSE_MIN, max(hole.shape) / COARSE_FRACTION)
+    levels = [(img, hole)]
+    while max(levels[-1][1].shape) > stop and min(levels[-1][1].shape) >= 2 * (2 * R + 1):
+        levels.append(_downsample(*levels[-1]))
+    return levels
+
+
+@nb.njit(cache=True, parallel=True)
+def _downsample(img, hole):
+    """Half size; each pixel the binomial-weighted (1 5 10 10 5 1) mean of the known pixels under it, a hole where
+    there are none."""
+    h, w = hole.shape
+    nh, nw = h // 2, w // 2
+    out = np.zeros((nh, nw, 3), np.float32)
+    small = np.ones((nh, nw), np.bool_)
+    k = np.array([1.0, 5.0, 10.0, 10.0, 5.0, 1.0])
+    for y in nb.prange(nh):
+        for x in range(nw):
+            a0 = a1 = a2 = s = 0.0
+            for dy in range(-2, 4):
+                yy = 2 * y + dy
+                if yy < 0 or yy >= h:
+                    continue
+                for dx in range(-2, 4):
+                    xx = 2 * x + dx
+                    if xx < 0 or xx >= w or hole[yy, xx]:
+                        continue
+                    kk = k[dy + 2] * k[dx + 2]
+                    a0 += kk * img[yy, xx, 0]
+                    a1 += kk * img[yy, xx, 1]
+                    a2 += kk * img[yy, xx, 2]
+                    s += kk
+            if s > 0:
+                out[y, x, 0], out[y, x, 1], out[y, x, 2] = a0 / s, a1 / s, a2 / s
+                small[y, x] = False
+    return out, small
+
+
+@nb.njit(cache=True, inline="always")
+def _similarity(d):
+    t = d * 100.0
+    j = int(t)
+    if j >= 10:
+        return 0.0
+    return SIMILARITY[j] + (t - j) * (SIMILARITY[j + 1] - SIMILARITY[j])
+
+
+@nb.njit(cache=True, inline="always")
+def _dist(t, ty, tx, s, hole, far, sy, sx, best):
+    """Mean over the 7x7 patch of the per-pixel distance in [0, 1] between the estimate at (ty, tx) and the photo
+    at (sy, sx); a pixel off the image's interior or in the hole costs 1. Stops once it exceeds ``best``."""
+    h, w = hole.shape
+    if far[sy, sx]:
+        return 1.0
+    n = (2 * R + 1) * (2 * R + 1)
+    limit = best * n
+    d = 0.0
+    for dy in range(-R, R + 1):
+        y1, y2 = ty + dy, sy + dy
+        for dx in range(-R, R + 1):
+            x1, x2 = tx + dx, sx + dx
+            if y1 <= 0 or y1 >= h - 1 or x1 <= 0 or x1 >= w - 1 or y2 <= 0 or y2 >= h - 1 or x2 <= 0 or x2 >= w - 1 \
+                    or hole[y2, x2]:
+                d += 1.0
+                continue
+            e = 0.0
+            for c in range(3):
+                f = t[y1, x1, c] - s[y2, x2, c]
+                e += f * f
+            d += min(1.0, e / SSD_SCALE)
+        if d >= limit:
+            return min(1.0, d / n)
+    return d / n
+
+
+@nb.njit(cache=True, inline="always")
 def _next(state):
     """xorshift64*: a small, seedable generator that each band owns (numba's global one is shared by threads)."""
     state ^= state >> np.uint64(12)
@@ -117,119 +203,121 @@ def _next(state):
     return state, (state * np.uint64(2685821657736338717)) >> np.uint64(33)
 
 
-@nb.njit(cache=True, inline="always")
-def _dist(t, s, gt, gs, g, py, px, qy, qx, best):
-    """Sum of squared differences of the target patch at (py, px) (clipped to the image) and the source at (qy, qx),
-    plus ``g`` times that of their low-passes ``gt`` (the guide's) and ``gs``; stops once it exceeds ``best``."""
-    h, w = t.shape[0], t.shape[1]
-    d = 0.0
-    for dy in range(-R, R + 1):
-        ty = py + dy
-        if ty < 0 or ty >= h:
-            continue
-        for dx in range(-R, R + 1):
-            tx = px + dx
-            if tx < 0 or tx >= w:
-                continue
-            for c in range(3):
-                e = t[ty, tx, c] - s[qy + dy, qx + dx, c]
-                f = gt[ty, tx, c] - gs[qy + dy, qx + dx, c]
-                d += e * e + g * f * f
-        if d >= best:
-            return d
-    return d
-
-
 @nb.njit(cache=True, parallel=True)
-def _search(t, s, gt, gs, g, valid, targets, nnf, cost, seed, reverse):
-    """One PatchMatch pass over ``targets``: propagation from the previous pixel and row (within a band, so bands
-    run in parallel and the result does not depend on timing), then random search in shrinking windows. A reverse
-    pass shifts the bands by half a band, so matches propagate across every row over two passes."""
-    h, w = targets.shape
-    rows = (h + BANDS - 1) // BANDS
-    shift = rows // 2 if reverse else 0
-    for b in nb.prange(BANDS + 1):
-        y0, y1 = max(0, b * rows - shift), min(h, (b + 1) * rows - shift)
-        state = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(b + 1)
-        for i in range(y1 - y0):
-            y = y1 - 1 - i if reverse else y0 + i
-            step = -1 if reverse else 1
-            for j in range(w):
-                x = w - 1 - j if reverse else j
-                if y0 >= y1 or not targets[y, x]:
-                    continue
-                by, bx = nnf[0, y, x], nnf[1, y, x]
-                best = _dist(t, s, gt, gs, g, y, x, by, bx, np.inf)
-                # Propagation: the neighbour's match, shifted by one.
-                for ny, nx in ((y, x - step), (y - step, x)):
-                    if ny < y0 or ny >= y1 or nx < 0 or nx >= w or not targets[ny, nx]:
-                        continue
-                    cy, cx = nnf[0, ny, nx] + (y - ny), nnf[1, ny, nx] + (x - nx)
-                    if 0 <= cy < h and 0 <= cx < w and valid[cy, cx]:
-                        d = _dist(t, s, gt, gs, g, y, x, cy, cx, best)
-                        if d < best:
-                            best, by, bx = d, cy, cx
-                # Random search around the best match, the window halving down to one pixel.
-                radius = max(h, w)
-                while radius >= 1:
-                    state, r1 = _next(state)
-                    state, r2 = _next(state)
-                    cy = by + np.int64(r1 % np.uint64(2 * radius + 1)) - radius
-                    cx = bx + np.int64(r2 % np.uint64(2 * radius + 1)) - radius
-                    if 0 <= cy < h and 0 <= cx < w and valid[cy, cx]:
-                        d = _dist(t, s, gt, gs, g, y, x, cy, cx, best)
-                        if d < best:
-                            best, by, bx = d, cy, cx
-                    radius //= 2
-                nnf[0, y, x], nnf[1, y, x] = by, bx
-                cost[y, x] = best
-
-
-@nb.njit(cache=True, parallel=True)
-def _vote(s, hole, targets, nnf, weight, out):
-    """Each hole pixel becomes the mean of what the patches covering it copy there (where the field is coherent,
-    all of them copy the same source pixel, so texture stays sharp)."""
-    h, w = hole.shape
+def _costs(t, s, hole, far, active, nnf, seed):
+    """Distances of the current field (0 and the identity outside ``active``); a match at the largest distance
+    gets random retries (each row its own generator, so rows run in parallel)."""
+    h, w = active.shape
+    cost = np.zeros((h, w), np.float64)
     for y in nb.prange(h):
+        state = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(y + 7)
         for x in range(w):
-            if not hole[y, x]:
+            if not active[y, x]:
+                nnf[0, y, x], nnf[1, y, x] = y, x
                 continue
-            a0 = a1 = a2 = 0.0
-            n = 0.0
+            d = _dist(t, y, x, s, hole, far, nnf[0, y, x], nnf[1, y, x], 1.0)
+            for _ in range(RETRIES):
+                if d < 1.0:
+                    break
+                state, r1 = _next(state)
+                state, r2 = _next(state)
+                cy, cx = np.int64(r1 % np.uint64(h)), np.int64(r2 % np.uint64(w))
+                d2 = _dist(t, y, x, s, hole, far, cy, cx, 1.0)
+                if d2 < d:
+                    d, nnf[0, y, x], nnf[1, y, x] = d2, cy, cx
+            cost[y, x] = max(d, 1e-9)  # 0 is kept for the identity outside the hole
+    return cost
+
+
+@nb.njit(cache=True, parallel=True)
+def _minimize(t, s, hole, far, active, nnf, cost, passes, seed):
+    """PatchMatch passes over ``active``: propagation from the previous pixel and row (within a band, so bands run in
+    parallel and the result does not depend on timing), then random search in halving windows. Every other pass
+    runs backwards with the bands shifted by half a band, so matches propagate across every row."""
+    h, w = active.shape
+    rows = (h + BANDS - 1) // BANDS
+    for p in range(2 * passes):
+        reverse = p % 2 == 1
+        shift = rows // 2 if reverse else 0
+        step = -1 if reverse else 1
+        for band in nb.prange(BANDS + 1):
+            y0, y1 = max(0, band * rows - shift), min(h, (band + 1) * rows - shift)
+            state = np.uint64(seed + p) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(band + 1)
+            for i in range(max(0, y1 - y0)):
+                y = y1 - 1 - i if reverse else y0 + i
+                for j in range(w):
+                    x = w - 1 - j if reverse else j
+                    if not active[y, x] or cost[y, x] <= 0:
+                        continue
+                    best, by, bx = cost[y, x], nnf[0, y, x], nnf[1, y, x]
+                    for ny, nx, oy, ox in ((y - step, x, step, 0), (y, x - step, 0, step)):
+                        if ny < y0 or ny >= y1 or nx < 0 or nx >= w:
+                            continue
+                        cy, cx = nnf[0, ny, nx] + oy, nnf[1, ny, nx] + ox
+                        if 0 <= cy < h and 0 <= cx < w:
+                            d = _dist(t, y, x, s, hole, far, cy, cx, best)
+                            if d < best:
+                                best, by, bx = d, cy, cx
+                    radius = (min(h, w) - 1) // 2
+                    while radius > 0:
+                        state, r1 = _next(state)
+                        state, r2 = _next(state)
+                        cy = min(max(by + np.int64(r1 % np.uint64(2 * radius + 1)) - radius, 0), h - 1)
+                        cx = min(max(bx + np.int64(r2 % np.uint64(2 * radius + 1)) - radius, 0), w - 1)
+                        d = _dist(t, y, x, s, hole, far, cy, cx, best)
+                        if d < best:
+                            best, by, bx = d, cy, cx
+                        radius //= 2
+                    nnf[0, y, x], nnf[1, y, x], cost[y, x] = by, bx, best
+
+
+@nb.njit(cache=True, parallel=True)
+def _vote(src, hole, nnf, cost, up, out, best):
+    """Each hole pixel of ``src``'s level (``up`` times the field's) becomes the similarity-weighted mean of what
+    the patches covering it copy there from ``src`` (``best``: what the closest of them copies, so texture finer
+    than a patch, such as grain or foliage, is not averaged away); a pixel no close patch covers keeps its value."""
+    H, W = hole.shape
+    h, w = nnf.shape[1], nnf.shape[2]
+    for Y in nb.prange(H):
+        for X in range(W):
+            if not hole[Y, X]:
+                continue
+            ty, tx, uy, ux = Y // up, X // up, Y % up, X % up
+            if ty >= h or tx >= w:
+                continue
+            a0 = a1 = a2 = n = 0.0
+            top = -1.0
             for dy in range(-R, R + 1):
-                py = y - dy
+                py = ty - dy
                 if py < 0 or py >= h:
                     continue
                 for dx in range(-R, R + 1):
-                    px = x - dx
-                    if px < 0 or px >= w or not targets[py, px]:
+                    px = tx - dx
+                    if px < 0 or px >= w:
                         continue
-                    qy, qx = nnf[0, py, px] + dy, nnf[1, py, px] + dx
-                    k = weight[py, px]
-                    a0 += k * s[qy, qx, 0]
-                    a1 += k * s[qy, qx, 1]
-                    a2 += k * s[qy, qx, 2]
+                    sy, sx = up * (nnf[0, py, px] + dy) + uy, up * (nnf[1, py, px] + dx) + ux
+                    if sy < 0 or sy >= H or sx < 0 or sx >= W or hole[sy, sx]:
+                        continue
+                    k = _similarity(cost[py, px])
+                    if best:
+                        if k > top:
+                            top = k
+                            out[Y, X, 0], out[Y, X, 1], out[Y, X, 2] = src[sy, sx, 0], src[sy, sx, 1], src[sy, sx, 2]
+                        continue
+                    a0 += k * src[sy, sx, 0]
+                    a1 += k * src[sy, sx, 1]
+                    a2 += k * src[sy, sx, 2]
                     n += k
-            out[y, x, 0], out[y, x, 1], out[y, x, 2] = a0 / n, a1 / n, a2 / n
+            if n > 0:
+                out[Y, X, 0], out[Y, X, 1], out[Y, X, 2] = a0 / n, a1 / n, a2 / n
 
 
-@nb.njit(cache=True)
-def _upsample_field(nnf, shape, valid, vy, vx, seed):
-    """The coarser level's field at twice the size: each pixel keeps its coarse parent's offset, doubled; where
-    that lands on no valid source, a random valid one."""
-    h, w = shape
-    ch, cw = nnf.shape[1], nnf.shape[2]
+def _upsample_field(nnf: np.ndarray, h: int, w: int) -> np.ndarray:
+    """The coarser field at (h, w): each pixel matches twice its parent's match, plus its own offset within the
+    parent (so a coherent copy stays coherent), clipped to the image."""
+    ys, xs = np.arange(h), np.arange(w)
+    py, px = np.minimum(ys // 2, nnf.shape[1] - 1), np.minimum(xs // 2, nnf.shape[2] - 1)
     out = np.empty((2, h, w), np.int32)
-    state = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
-    for y in range(h):
-        for x in range(w):
-            py, px = min(y // 2, ch - 1), min(x // 2, cw - 1)
-            cy = y + 2 * (nnf[0, py, px] - py)
-            cx = x + 2 * (nnf[1, py, px] - px)
-            if 0 <= cy < h and 0 <= cx < w and valid[cy, cx]:
-                out[0, y, x], out[1, y, x] = cy, cx
-            else:
-                state, r = _next(state)
-                k = np.int64(r % np.uint64(vy.size))
-                out[0, y, x], out[1, y, x] = vy[k], vx[k]
+    out[0] = np.clip(2 * nnf[0][py][:, px] + (ys - 2 * py)[:, None], 0, h - 1)
+    out[1] = np.clip(2 * nnf[1][py][:, px] + (xs - 2 * px)[None, :], 0, w - 1)
     return out
