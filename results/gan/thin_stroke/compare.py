@@ -1,6 +1,7 @@
 """A thin stroke across a mountain face (683x512, 24 px): rows = bare GAN fill, + texture stage, Telea fill,
 + texture stage, PatchMatch. before.png: the texture stage copied the lake's reflections whatever its guide;
-after.png: with its sources kept near the hole (texture.REACH) it copies the rock around the stroke (issue 14)."""
+after.png: the second design (an exemplar fill the guide seeds, sources near the hole via texture.REACH, the
+closest-patch vote) copies the rock around the stroke (issue 14)."""
 import numpy as np, cv2
 from PIL import Image
 import ganpaint.inpainters.texture as tx
