@@ -32,6 +32,7 @@ COARSE_FRACTION = 16  # the guide initialises the level at about 1/16 of the lon
 COARSE_MIN = 16  # ... but at least 16 px, and the pyramid ends there
 SEARCH_SIDE = 384  # levels larger than this only upsample the field and vote (large photos cost little more)
 EM_STEP, NNF_MAX = 2, 7  # a level k above the finest searched one runs 1 + 2k EM iterations of min(7, 1 + k) passes
+FINE_ITERS = 1  # ... and the finest searched one this many
 LOW_ALPHA = 0.5  # how far the fill's low frequencies move to the guide's
 LOW_SIGMA = 4 / 256  # ... below this Gaussian sigma, as a fraction of the long side
 BANDS = 8  # row bands searched in parallel; fixed, so results do not depend on the thread count
@@ -68,7 +69,7 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
         else:
             nnf = _upsample_field(nnf, h, w)
         above = max(k - search_top, 0)
-        iters = 1 + EM_STEP * above
+        iters = 1 + EM_STEP * above if k != search_top else FINE_ITERS
         passes = min(NNF_MAX, 1 + above) if k >= search_top else 0
         for it in range(iters):
             seed_it = int(rng.integers(1, 2**31))
