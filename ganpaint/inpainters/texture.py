@@ -91,8 +91,8 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
 
 
 def _low_pass(img: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian blur of width ``sigma``; a wide one at a fraction of the size (a 32-px blur at 2048² costs more
-    than the whole texture stage), which below its cut-off loses nothing."""
+    """Gaussian blur of width ``sigma``; a wide one runs at a fraction of the size, which loses nothing below its
+    cut-off and keeps a blur a hundred pixels wide from dominating the stage on large photos."""
     f = max(1, int(sigma // 2))
     if f == 1:
         return cv2.GaussianBlur(img, (0, 0), sigma)
