@@ -40,6 +40,7 @@ BANDS = 8  # row bands searched in parallel; fixed, so results do not depend on 
 # sources, so a thin stroke through rock took a far lake's flat colour (results/gan/thin_stroke).
 REACH, REACH_MIN = 3.0, 48.0
 CLOSEST_VOTE = True  # the finest searched level takes each pixel from its closest patch (False: the mean)
+SEED = 0  # the random search's default seed (a rerun with another measures the noise floor)
 RETRIES = 20  # random tries for a patch whose match is at the largest distance
 # Vote weight of a patch by its mean per-pixel distance (x 100), linearly interpolated: a close match counts, one
 # beyond 0.1 does not (Wexler et al.'s similarity, in the table PyPatchMatch uses).
@@ -47,14 +48,15 @@ SIMILARITY = np.array([1.0, 0.99, 0.96, 0.83, 0.38, 0.11, 0.02, 0.005, 0.0006, 0
 SSD_SCALE = 9.0 * 255.0 * 255.0  # per-pixel distance: RGB SSD / this (PyPatchMatch's scale, which adds gradients)
 
 
-def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int = 0) -> np.ndarray:
+def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int | None = None) -> np.ndarray:
     """``rgb`` uint8 HxWx3 (its hole pixels are never read), ``hole`` bool HxW, ``guide`` uint8 HxWx3 (a fill of
-    the hole). Returns the guide with its hole pixels replaced by texture voted from the photo's known patches."""
+    the hole). Returns the guide with its hole pixels replaced by texture voted from the photo's known patches;
+    ``seed`` (default ``SEED``) drives the random search."""
     if hole.all() or not hole.any():
         return guide.copy()
     levels = _pyramid(np.where(hole[..., None], 0, rgb).astype(np.float32), hole)
     search_top = next((k for k, (_, m) in enumerate(levels) if max(m.shape) <= SEARCH_SIDE), len(levels) - 1)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(SEED if seed is None else seed)
     reach = _reach(hole)
     est = nnf = None
     for k in range(len(levels) - 1, -1, -1):
