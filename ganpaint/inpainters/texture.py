@@ -9,8 +9,8 @@ methods copy real texture from the photo. This stage is an exemplar method seede
 2. Coarse to fine, a patch EM (Wexler et al. 2007): a nearest-neighbour field from every patch touching the hole to
    the photo's patches, found with PatchMatch (Barnes et al. 2009: propagation and random search), then each hole
    pixel the similarity-weighted vote of what the patches covering it copy there. A level's last vote reads its
-   sources from the next finer level, so texture is copied at full resolution, never upsampled; the finest
-   searched vote takes each pixel from the closest patch only, so grain finer than a patch is not averaged away.
+   sources from the next finer level, so texture is copied at full resolution, never upsampled; the other votes of
+   a searched level take each pixel from the closest patch only, so grain finer than a patch is not averaged away.
    Sources lie near the hole (``REACH``), so a thin stroke takes the texture around it.
 3. The result's low frequencies are pulled halfway to the guide's (``LOW_ALPHA``): colours and gradients stay the
    network's where the copies drift, the texture stays the photo's (settings measured in
@@ -39,13 +39,13 @@ BANDS = 8  # row bands searched in parallel; fixed, so results do not depend on 
 # Sources lie within REACH x the hole's thickness (at least REACH_MIN px) of it: patch distances favour smooth
 # sources, so a thin stroke through rock took a far lake's flat colour (results/gan/thin_stroke).
 REACH, REACH_MIN = 3.0, 48.0
-CLOSEST_VOTE = True  # the finest searched level takes each pixel from its closest patch (False: the mean)
+CLOSEST_VOTE = True  # searched levels vote each pixel from its closest patch (a last, upscaled vote: the mean)
 SEED = 0  # the random search's default seed (a rerun with another measures the noise floor)
 RETRIES = 20  # random tries for a patch whose match is at the largest distance
 # Vote weight of a patch by its mean per-pixel distance (x 100), linearly interpolated: a close match counts, one
 # beyond 0.1 does not (Wexler et al.'s similarity, in the table PyPatchMatch uses).
 SIMILARITY = np.array([1.0, 0.99, 0.96, 0.83, 0.38, 0.11, 0.02, 0.005, 0.0006, 0.0001, 0.0, 0.0])
-SSD_SCALE = 9.0 * 255.0 * 255.0  # per-pixel distance: RGB SSD / this (PyPatchMatch's scale, which adds gradients)
+SSD_SCALE = 255.0 * 255.0  # per-pixel distance: RGB SSD / this (sharper vote weights than 9x: texture_tuning)
 
 
 def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int | None = None) -> np.ndarray:
@@ -85,7 +85,7 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
                 new[~fm] = fine[~fm]
             else:
                 new = est.copy()
-                _vote(src, m, nnf, cost, 1, new, CLOSEST_VOTE and k == 0 and passes > 0)
+                _vote(src, m, nnf, cost, 1, new, CLOSEST_VOTE and passes > 0)
             est = new
     out = est + LOW_ALPHA * _low_pass(np.where(hole[..., None], guide, rgb).astype(np.float32) - est,
                                       max(LOW_SIGMA * max(hole.shape), 0.5))
