@@ -215,7 +215,7 @@ def painted(value, size: tuple[int, int], margin: int = 0) -> np.ndarray:
 
 
 def painting_copy(photo: str | None):
-    """The Inpaint tab's editor value for a newly chosen photo: a copy PAINT_SIDE on its long side.
+    """The Inpaint tab's painting copy of a newly chosen photo (a JPEG file), PAINT_SIDE on its long side.
 
     The browser then encodes only that copy when Inpaint is clicked (a 12 MP canvas takes it many seconds), and
     the brush covers the same share of any photo, small or large; the fill works on the original file, with the
@@ -231,8 +231,25 @@ def painting_copy(photo: str | None):
     if rgb.mode == "RGBA":  # transparent pixels shown on white, as in the result view
         rgb = Image.alpha_composite(Image.new("RGBA", rgb.size, "white"), rgb).convert("RGB")
     rgb = ImageOps.expand(rgb, PAINT_MARGIN, fill=(72, 72, 72))  # the frame: see PAINT_MARGIN
-    path = own_file(rgb, f"{Path(photo).stem}.jpg", format="JPEG", quality=92)
-    return {"background": path, "layers": [], "composite": None}
+    return own_file(rgb, f"{Path(photo).stem}.jpg", format="JPEG", quality=92)
+
+
+# The copy reaches the editor through a browser-only step: Gradio's front end re-reads (re-exports and re-uploads)
+# every component that a server event has ever written to on each status message of any later event, and an
+# edited canvas costs it a PNG export each time, which competed with the fill for the CPU.
+TO_EDITOR_JS = "(copy) => copy ? {background: copy, layers: [], composite: null} : null"
+# For the same reason the Inpaint button hands the editor to the server only through this browser-only step (its
+# brush layers, as files): a component that is an input of a server event is re-read from then on as well.
+STROKES_JS = "(editor) => [(editor && editor.layers) || []]"  # a returned array is one value per output
+PHOTO_AND_STROKES_JS = "(editor) => [editor && editor.background ? [editor.background, ...(editor.layers || [])] : []]"
+
+
+def editor_files(files, photo: bool) -> dict:
+    """An editor value from the files a browser-only step handed over: the photo first when ``photo``, then the
+    brush layers."""
+    files = list(files or [])
+    background = run(open_image, files.pop(0), "photo") if photo and files else None
+    return {"background": background, "layers": [Image.open(path) for path in files]}
 
 
 def transparent(image: Image.Image) -> np.ndarray | None:
@@ -260,8 +277,13 @@ def overlay(image: Image.Image, mask) -> Image.Image:
 def inpaint_ui(photo, editor, method, strategy, grow, feather, detail=True, fill_transparent=True,
                progress=gr.Progress()):
     """The Inpaint button. A refusal (no photo, empty mask, unavailable method, bad file) is a warning toast and
-    leaves both panes as they were: a raised error would cover the previous before/after with an error badge."""
+    leaves both panes as they were: a raised error would cover the previous before/after with an error badge.
+    ``editor`` is the editor's value, or (from the tab) the files of its brush layers: see STROKES_JS."""
     try:
+        if isinstance(editor, (list, tuple)):
+            t = time.perf_counter()
+            editor = editor_files(editor, photo=False)
+            Stages.decode_s = time.perf_counter() - t
         return _inpaint(photo, editor, method, strategy, grow, feather, detail, fill_transparent, progress)
     except gr.Error as e:
         gr.Warning(e.message)
@@ -416,6 +438,9 @@ def parse_methods(methods: str) -> list[str]:
 
 
 def compare_ui(editor, difficulty, methods, seed, progress=gr.Progress()):
+    """The Compare button; ``editor`` is the editor's value, or (from the tab) its files: see PHOTO_AND_STROKES_JS."""
+    if isinstance(editor, (list, tuple)):
+        editor = editor_files(editor, photo=True)
     if not editor or editor.get("background") is None:
         raise gr.Error("upload a photo first")
     mask = None
@@ -524,10 +549,14 @@ def inpaint_tab(choices):
                 reuse = gr.Button("Use as input", elem_id="inpaint_reuse")
         if EXAMPLES:
             gr.Examples(EXAMPLES, inputs=photo, label="examples (click, then paint)")
-        photo.change(painting_copy, photo, editor, api_visibility="undocumented")
+        copy = gr.Image(type="filepath", visible=False, elem_id="inpaint_copy")
+        photo.change(painting_copy, photo, copy, api_visibility="undocumented")
+        copy.change(None, copy, editor, js=TO_EDITOR_JS)
         filled = gr.State()
-        inpaint_btn.click(inpaint_ui, [photo, editor, method, strategy, grow, feather, detail, fill_clear], [before_after, filled],
-                          api_visibility="undocumented").success(
+        strokes = gr.File(file_count="multiple", visible=False, elem_id="inpaint_strokes")
+        inpaint_btn.click(None, editor, strokes, js=STROKES_JS).then(
+            inpaint_ui, [photo, strokes, method, strategy, grow, feather, detail, fill_clear], [before_after, filled],
+            api_visibility="undocumented").success(
             inpaint_download, filled, result, api_visibility="undocumented")
         reuse.click(lambda r: r, result, photo, api_visibility="undocumented")
 
@@ -600,9 +629,13 @@ def compare_tab(choices):
             with gr.Column():
                 gallery = gr.Gallery(label="results", columns=3, height=520, object_fit="contain", elem_id="compare_gallery")
                 table = gr.Markdown()
+        cmp_photo = gr.Image(type="filepath", visible=False, elem_id="compare_photo")  # examples reach the editor via it
         if EXAMPLES:
-            gr.Examples(EXAMPLES, inputs=cmp_editor)
-        cmp_btn.click(compare_ui, [cmp_editor, difficulty, methods, seed], [gallery, table], api_visibility="undocumented")
+            gr.Examples(EXAMPLES, inputs=cmp_photo)
+        cmp_photo.change(None, cmp_photo, cmp_editor, js=TO_EDITOR_JS)
+        cmp_files = gr.File(file_count="multiple", visible=False, elem_id="compare_files")
+        cmp_btn.click(None, cmp_editor, cmp_files, js=PHOTO_AND_STROKES_JS).then(
+            compare_ui, [cmp_files, difficulty, methods, seed], [gallery, table], api_visibility="undocumented")
 
 
 def about_tab():

@@ -100,23 +100,22 @@ def upload_s(url: str, path: Path) -> float:
 
 
 def tab_request(client, url: str, inputs: dict, stage_log: Path, repeats: int) -> dict:
-    """The Inpaint tab's request (the photo, and the editor's painting copy with its brush layer) through
+    """The Inpaint tab's request (the photo, and the brush layer painted on the editor's copy) through
     gradio_client, by stage."""
     from gradio_client import handle_file
 
     photo, layer = inputs["photo"], inputs["layer"]
-    editor = {"background": handle_file(str(inputs["copy"])), "layers": [handle_file(str(layer))], "composite": None,
-              "id": None}
+    strokes = [handle_file(str(layer))]  # what the tab's browser-only step hands over: the editor's brush layers
     rows = []
     for _ in range(repeats):
         before = stage_log.read_text().count("\n") if stage_log.exists() else 0
         t = time.perf_counter()
-        client.predict(handle_file(str(photo)), editor, "gan", "auto", 0, 0, True, True, api_name="/inpaint_ui")
+        client.predict(handle_file(str(photo)), strokes, "gan", "auto", 0, 0, True, True, api_name="/inpaint_ui")
         total = time.perf_counter() - t
         lines = stage_log.read_text().splitlines()
         assert len(lines) == before + 1, "the app wrote no stage line"
         stages = json.loads(lines[-1])
-        up = upload_s(url, photo) + upload_s(url, inputs["copy"]) + upload_s(url, layer)
+        up = upload_s(url, photo) + upload_s(url, layer)
         rows.append({"upload": up, **stages, "total": total})
     out = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
     out["Gradio processing and response"] = max(out["total"] - sum(v for k, v in out.items() if k != "total"), 0.0)
@@ -134,7 +133,8 @@ def open_app(playwright, url: str, viewport=(1400, 1000)):
 
 
 def browser_click_to_shown(url: str, photo: Path, repeats: int) -> float | None:
-    """Seconds from the click on Inpaint until the before/after view shows the new result, in headless chromium."""
+    """Seconds from the click on Inpaint until the before/after view shows the new result, in headless chromium;
+    each repeat paints one stroke (a new one each time, so a new result) and undoes it after."""
     if not Path(CHROMIUM).exists():
         return None
     from playwright.sync_api import sync_playwright
@@ -166,6 +166,8 @@ def browser_click_to_shown(url: str, photo: Path, repeats: int) -> float | None:
                                    && imgs.every(e => e.complete && e.naturalWidth > 0); }""",
                 arg=old, timeout=120_000, polling=50)
             times.append(time.perf_counter() - t)
+            page.get_by_role("button", name="Undo", exact=True).first.click()  # the next repeat: one stroke again
+            time.sleep(0.5)
         browser.close()
     return statistics.median(times)
 

@@ -139,7 +139,8 @@ def test_error_messages_name_the_file_not_the_servers_upload_folder(client, tmp_
 
 def test_inpaint_tab_paints_on_a_copy_and_fills_the_original(client, tmp_path):
     """The Inpaint tab's own request: the editor holds a 768-px painting copy; the fill is made on the original
-    photo (here 1600x1200) with the strokes scaled up, and the download is the original's size."""
+    photo (here 1600x1200) with the strokes (the brush layer's file, as the tab's browser step hands it over)
+    scaled up, and the download is the original's size."""
     from gradio_client import handle_file
 
     import app
@@ -147,17 +148,14 @@ def test_inpaint_tab_paints_on_a_copy_and_fills_the_original(client, tmp_path):
     photo = tmp_path / "big.png"
     original = np.asarray(Image.open(ROOT / "examples" / "000.jpg").convert("RGB").resize((1600, 1200)))
     Image.fromarray(original).save(photo)
-    editor = client.predict(handle_file(photo), api_name="/painting_copy")
-    background = editor["background"] if isinstance(editor["background"], str) else editor["background"]["path"]
-    copy = Image.open(background)
+    copy = Image.open(client.predict(handle_file(photo), api_name="/painting_copy"))
     m = app.PAINT_MARGIN  # a frame around the copy, where strokes may start
     assert copy.size == (768 + 2 * m, 576 + 2 * m)
     layer = np.zeros((576 + 2 * m, 768 + 2 * m, 4), np.uint8)
     layer[m + 200 : m + 260, 0 : m + 500] = 255  # a stroke on the copy, begun on the frame left of the photo
     Image.fromarray(layer, "RGBA").save(tmp_path / "layer.png")
-    value = {"background": handle_file(background), "layers": [handle_file(tmp_path / "layer.png")],
-             "composite": None, "id": None}
-    before_after = client.predict(handle_file(photo), value, "telea", "auto", 0, 0, True, True, api_name="/inpaint_ui")
+    strokes = [handle_file(tmp_path / "layer.png")]
+    before_after = client.predict(handle_file(photo), strokes, "telea", "auto", 0, 0, True, True, api_name="/inpaint_ui")
     previews = [Image.open(p["path"] if isinstance(p, dict) else p) for p in before_after]  # the held result is session state
     assert len(previews) == 2 and max(previews[1].size) <= 2048
     out = np.asarray(Image.open(client.predict(api_name="/inpaint_download")))  # the held result is session state
