@@ -38,7 +38,8 @@ LOW_SIGMA = 4 / 256  # ... below this Gaussian sigma, as a fraction of the long 
 BANDS = 8  # row bands searched in parallel; fixed, so results do not depend on the thread count
 # Sources lie within REACH x the hole's thickness (at least REACH_MIN px) of it: patch distances favour smooth
 # sources, so a thin stroke through rock took a far lake's flat colour (results/gan/thin_stroke).
-REACH, REACH_MIN = 3.0, 48.0
+REACH = 3.0
+REACH_MIN = 48.0
 CLOSEST_VOTE = True  # searched levels vote each pixel from its closest patch (a last, upscaled vote: the mean)
 SEED = 0  # the random search's default seed (a rerun with another measures the noise floor)
 RETRIES = 20  # random tries for a patch whose match is at the largest distance
@@ -54,7 +55,11 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
     ``seed`` (default ``SEED``) drives the random search."""
     if hole.all() or not hole.any():
         return guide.copy()
-    levels = _pyramid(np.where(hole[..., None], 0, rgb).astype(np.float32), hole)
+    # Whole-crop passes use copyto with where=, not boolean indexing or np.where: on a stroke across a 12 MP photo
+    # the crop has millions of pixels and those passes cost more than the texture itself.
+    known = rgb.astype(np.float32)
+    np.copyto(known, 0.0, where=hole[..., None])
+    levels = _pyramid(known, hole)
     search_top = next((k for k, (_, m) in enumerate(levels) if max(m.shape) <= SEARCH_SIDE), len(levels) - 1)
     rng = np.random.default_rng(SEED if seed is None else seed)
     reach = _reach(hole)
@@ -82,14 +87,19 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
                 fine, fm = levels[k - 1]
                 new = cv2.resize(est, (fm.shape[1], fm.shape[0]), interpolation=cv2.INTER_NEAREST)
                 _vote(fine, fm, nnf, cost, 2, new, False)
-                new[~fm] = fine[~fm]
+                np.copyto(new, fine, where=~fm[..., None])
             else:
                 new = est.copy()
                 _vote(src, m, nnf, cost, 1, new, CLOSEST_VOTE and passes > 0)
             est = new
-    out = est + LOW_ALPHA * _low_pass(np.where(hole[..., None], guide, rgb).astype(np.float32) - est,
-                                      max(LOW_SIGMA * max(hole.shape), 0.5))
-    return np.where(hole[..., None], np.clip(np.round(out), 0, 255), guide).astype(np.uint8)
+    filled = rgb.astype(np.float32)
+    np.copyto(filled, guide, where=hole[..., None])
+    filled -= est
+    out = est + LOW_ALPHA * _low_pass(filled, max(LOW_SIGMA * max(hole.shape), 0.5))
+    np.clip(np.round(out, out=out), 0, 255, out=out)
+    result = guide.copy()
+    np.copyto(result, out.astype(np.uint8), where=hole[..., None])
+    return result
 
 
 def _low_pass(img: np.ndarray, sigma: float) -> np.ndarray:
