@@ -249,7 +249,7 @@ def editor_files(files, photo: bool) -> dict:
     brush layers."""
     files = list(files or [])
     background = run(open_image, files.pop(0), "photo") if photo and files else None
-    return {"background": background, "layers": [Image.open(path) for path in files]}
+    return {"background": background, "layers": [run(open_image, path, "brush layer") for path in files]}
 
 
 def transparent(image: Image.Image) -> np.ndarray | None:
