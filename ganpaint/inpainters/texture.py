@@ -41,9 +41,6 @@ BANDS = 8  # row bands searched in parallel; fixed, so results do not depend on 
 # sources, so a thin stroke through rock took a far lake's flat colour (results/gan/thin_stroke).
 REACH = 3.0
 REACH_MIN = 48.0
-# Sources flatter than the hole's known border cost up to this much more (mean per-pixel distance): against a
-# blurry estimate a smooth out-of-focus patch matches best, and a coherent copy of it leaves a flat block.
-FLAT_PENALTY = 0.0
 CLOSEST_VOTE = True  # searched levels vote each pixel from its closest patch (a last, upscaled vote: the mean)
 SEED = 0  # the random search's default seed (a rerun with another measures the noise floor)
 RETRIES = 20  # random tries for a patch whose match is at the largest distance
@@ -72,9 +69,7 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
         src, m = levels[k]
         h, w = m.shape
         active = cv2.dilate(m.astype(np.uint8), np.ones((2 * R + 1, 2 * R + 1), np.uint8)) > 0
-        far = _far(m, reach * h / hole.shape[0]).astype(np.float32)  # 1: never a source; else a cost added
-        if FLAT_PENALTY:
-            np.maximum(far, FLAT_PENALTY * _flatness(src, m, active), out=far)
+        far = _far(m, reach * h / hole.shape[0])
         if est is None:  # the coarsest level: the guide fills the hole, the field starts random
             est = src.copy()
             est[m] = cv2.resize(guide.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA)[m]
@@ -125,19 +120,6 @@ def _reach(hole: np.ndarray) -> float:
         return np.inf
     thickness = 2 * float(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3).max())
     return max(REACH * thickness, REACH_MIN)
-
-
-def _flatness(img: np.ndarray, hole: np.ndarray, active: np.ndarray) -> np.ndarray:
-    """Per source pixel, how much flatter its patch is than the median patch on the hole's known border (0: as
-    textured or more, 1: flat), by the colour's standard deviation over the patch."""
-    k = (2 * R + 1, 2 * R + 1)
-    mean = cv2.boxFilter(img, -1, k)
-    spread = np.sqrt(np.maximum(cv2.boxFilter(img * img, -1, k) - mean * mean, 0)).mean(axis=2)
-    border = active & ~hole
-    ref = float(np.median(spread[border])) if border.any() else 0.0
-    if ref <= 0:
-        return np.zeros(hole.shape, np.float32)
-    return np.clip(1.0 - spread / ref, 0.0, 1.0).astype(np.float32)
 
 
 def _far(hole: np.ndarray, reach: float) -> np.ndarray:
@@ -201,14 +183,13 @@ def _similarity(d):
 @nb.njit(cache=True, inline="always")
 def _dist(t, ty, tx, s, hole, far, sy, sx, best):
     """Mean over the 7x7 patch of the per-pixel distance in [0, 1] between the estimate at (ty, tx) and the photo
-    at (sy, sx); a pixel off the image's interior or in the hole costs 1, and ``far[sy, sx]`` is added (1: the
-    source is never used). Stops once it exceeds ``best``."""
+    at (sy, sx); a pixel off the image's interior or in the hole costs 1. Stops once it exceeds ``best``."""
     h, w = hole.shape
-    if far[sy, sx] >= 1.0:
+    if far[sy, sx]:
         return 1.0
     n = (2 * R + 1) * (2 * R + 1)
     limit = best * n
-    d = far[sy, sx] * n
+    d = 0.0
     for dy in range(-R, R + 1):
         y1, y2 = ty + dy, sy + dy
         for dx in range(-R, R + 1):
