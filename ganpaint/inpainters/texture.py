@@ -41,6 +41,7 @@ BANDS = 8  # row bands searched in parallel; fixed, so results do not depend on 
 # sources, so a thin stroke through rock took a far lake's flat colour (results/gan/thin_stroke).
 REACH = 3.0
 REACH_MIN = 48.0
+GUIDE = True  # False: the coarsest level's hole starts from OpenCV Telea, not the guide (what the network is worth)
 CLOSEST_VOTE = True  # searched levels vote each pixel from its closest patch (a last, upscaled vote: the mean)
 SEED = 0  # the random search's default seed (a rerun with another measures the noise floor)
 RETRIES = 20  # random tries for a patch whose match is at the largest distance
@@ -72,7 +73,9 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
         far = _far(m, reach * h / hole.shape[0])
         if est is None:  # the coarsest level: the guide fills the hole, the field starts random
             est = src.copy()
-            est[m] = cv2.resize(guide.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA)[m]
+            start = cv2.resize(guide.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA) if GUIDE else \
+                cv2.inpaint(np.clip(src, 0, 255).astype(np.uint8), m.astype(np.uint8), 3, cv2.INPAINT_TELEA)
+            est[m] = start[m]
             nnf = np.stack([rng.integers(0, h, (h, w)), rng.integers(0, w, (h, w))]).astype(np.int32)
         else:
             nnf = _upsample_field(nnf, h, w)
