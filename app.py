@@ -45,10 +45,8 @@ STAGE_LOG = os.environ.get("GANPAINT_STAGE_LOG")  # JSON lines of each Inpaint r
 class Stages:
     """Seconds per stage of one request, appended to GANPAINT_STAGE_LOG when set (requests one at a time)."""
 
-    decode_s = 0.0  # the editor's decoding of the uploaded photo and brush layer, set by MaskEditor
-
     def __init__(self):
-        self.times, self.t = {"editor decode": Stages.decode_s}, time.perf_counter()
+        self.times, self.t = {}, time.perf_counter()
 
     def lap(self, name: str):
         now = time.perf_counter()
@@ -59,26 +57,6 @@ class Stages:
         if STAGE_LOG:
             with open(STAGE_LOG, "a") as f:
                 f.write(json.dumps(self.times) + "\n")
-
-
-class MaskEditor(gr.ImageEditor):
-    """gr.ImageEditor that decodes only the photo and the brush layer: the flattened composite, which nothing
-    here uses, would be one more full-size PNG decode per request."""
-
-    def get_block_name(self):
-        return "imageeditor"  # the same front end
-
-    def preprocess(self, payload):
-        t = time.perf_counter()
-        if payload is not None:
-            cached = self.blob_storage.get(payload.id) if payload.id is not None else None
-            if cached is not None:
-                cached.composite = None
-            else:
-                payload = payload.model_copy(update={"composite": None})
-        value = super().preprocess(payload)
-        Stages.decode_s = time.perf_counter() - t
-        return value
 
 
 def long_side(image: Image.Image, side: int, upscale: bool = False, resample=Image.Resampling.BILINEAR) -> Image.Image:
@@ -280,10 +258,6 @@ def inpaint_ui(photo, editor, method, strategy, grow, feather, detail=True, fill
     leaves both panes as they were: a raised error would cover the previous before/after with an error badge.
     ``editor`` is the editor's value, or (from the tab) the files of its brush layers: see STROKES_JS."""
     try:
-        if isinstance(editor, (list, tuple)):
-            t = time.perf_counter()
-            editor = editor_files(editor, photo=False)
-            Stages.decode_s = time.perf_counter() - t
         return _inpaint(photo, editor, method, strategy, grow, feather, detail, fill_transparent, progress)
     except gr.Error as e:
         gr.Warning(e.message)
@@ -292,6 +266,9 @@ def inpaint_ui(photo, editor, method, strategy, grow, feather, detail=True, fill
 
 def _inpaint(photo, editor, method, strategy, grow, feather, detail, fill_transparent, progress):
     stages = Stages()
+    if isinstance(editor, (list, tuple)):
+        editor = editor_files(editor, photo=False)
+    stages.lap("editor decode")
     if not photo:
         raise gr.Error("upload a photo first")
     image = run(open_image, photo)
@@ -523,7 +500,7 @@ def inpaint_tab(choices):
                                  elem_id="inpaint_photo", height=160, sources=["upload", "clipboard"])
                 # The label as text above the editor: on a phone the editor's own label hides under its zoom toolbar.
                 gr.Markdown("**2. paint the area to fill**", elem_id="inpaint_editor_label")
-                editor = MaskEditor(
+                editor = gr.ImageEditor(
                     type="pil", image_mode="RGBA", layers=False, label="2. paint the area to fill", show_label=False,
                     brush=gr.Brush(colors=["#ffffff"], color_mode="fixed", default_size=24),
                     eraser=gr.Eraser(default_size=24), transforms=(), elem_id="inpaint_editor", height=EDITOR_HEIGHT,
@@ -615,7 +592,7 @@ def compare_tab(choices):
         with gr.Row():
             with gr.Column():
                 gr.Markdown("**photo** (draw a mask, or use a preset)", elem_id="compare_editor_label")
-                cmp_editor = MaskEditor(
+                cmp_editor = gr.ImageEditor(
                     type="pil", image_mode="RGBA", layers=False, label="photo (draw a mask, or use a preset)", show_label=False,
                     brush=gr.Brush(colors=["#ffffff"], color_mode="fixed", default_size=40), transforms=(),
                     elem_id="compare_editor", height=420, format="png",

@@ -33,22 +33,17 @@ CHROMIUM = "/usr/bin/chromium"
 
 def make_inputs(mp: float, folder: Path, paint_side: int = 768, margin: int = 40) -> dict:
     """A 4:3 photo of about ``mp`` megapixels (JPEG, as phones write); a brush stroke painted on the app's painting
-    copy (long side ``paint_side``) as the editor sends it (a transparent layer, with that copy); and the same
-    stroke scaled up to the photo as a mask PNG, for the library and ``/inpaint``. ``paint_side`` and ``margin`` are
-    app.py's PAINT_SIDE and PAINT_MARGIN (the copy's frame)."""
+    copy (long side ``paint_side``, in a ``margin``-px frame) as the tab hands it over (a transparent layer of the
+    framed copy's size); and the same stroke scaled up to the photo as a mask PNG, for the library and
+    ``/inpaint``. ``paint_side`` and ``margin`` are app.py's PAINT_SIDE and PAINT_MARGIN."""
     w = int(round((mp * 1e6 * 4 / 3) ** 0.5 / 16) * 16)
     h = w * 3 // 4
     examples = paths.examples()
     src = Image.open(examples[0]).convert("RGB") if examples else Image.new("RGB", (w, h), (90, 140, 200))
-    files = {k: folder / f"{k}_{mp}mp.{'jpg' if k in ('photo', 'copy') else 'png'}" for k in ("photo", "copy", "layer", "mask")}
-    full = src.resize((w, h), Image.Resampling.BICUBIC)
-    full.save(files["photo"], quality=92)
+    files = {k: folder / f"{k}_{mp}mp.{'jpg' if k == 'photo' else 'png'}" for k in ("photo", "layer", "mask")}
+    src.resize((w, h), Image.Resampling.BICUBIC).save(files["photo"], quality=92)
     s = min(paint_side / w, 1.0)
     dw, dh = round(w * s), round(h * s)
-    copy = full.resize((dw, dh), Image.Resampling.BILINEAR)
-    framed = Image.new("RGB", (dw + 2 * margin, dh + 2 * margin), (72, 72, 72))
-    framed.paste(copy, (margin, margin))
-    framed.save(files["copy"], quality=92)
     layer = np.zeros((dh + 2 * margin, dw + 2 * margin, 4), np.uint8)
     stroke = layer[margin : margin + dh, margin : margin + dw]
     stroke[dh // 2 - 24 : dh // 2 + 24, int(0.3 * dw) : int(0.7 * dw)] = 255  # one stroke of the default 24-px brush

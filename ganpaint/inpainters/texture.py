@@ -71,7 +71,7 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
         h, w = m.shape
         active = cv2.dilate(m.astype(np.uint8), np.ones((2 * R + 1, 2 * R + 1), np.uint8)) > 0
         far = _far(m, reach * h / hole.shape[0])
-        if est is None:  # the coarsest level: the guide fills the hole, the field starts random
+        if est is None:  # the coarsest level: the guide (GUIDE=False: Telea) fills the hole, the field starts random
             est = src.copy()
             start = cv2.resize(guide.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA) if GUIDE else \
                 cv2.inpaint(np.clip(src, 0, 255).astype(np.uint8), m.astype(np.uint8), 3, cv2.INPAINT_TELEA)
