@@ -476,6 +476,28 @@ def test_the_texture_stage_fills_a_thin_stroke_from_around_it_not_from_a_far_smo
     assert np.array_equal(out[~hole], guide[~hole])
 
 
+def test_a_large_hole_in_a_busy_texture_is_not_filled_from_a_smooth_region_of_the_same_colour(monkeypatch):
+    """A smooth guide matches smooth sources best at the coarse levels, where a fine texture averages out to its mean:
+    a hole in frost took a flat block of the pale sky beside it (results/gan/texture_tuning, FEATURES). How busy a
+    patch is now counts there, so the fill is as busy as the texture around it; without that it is flat."""
+    from ganpaint.inpainters import texture
+
+    rng = np.random.default_rng(0)
+    img = np.full((768, 768, 3), 128, np.uint8)  # right third: smooth, the texture's mean colour
+    img[:, :512] = np.where(rng.random((768, 512, 1)) < 0.5, 68, 188)  # left: fine salt-and-pepper "frost"
+    hole = np.zeros((768, 768), bool)
+    hole[240:528, 200:440] = True
+    guide = np.where(hole[..., None], np.uint8(128), img)  # a network's smooth fill: the mean colour
+
+    def busy(out):  # mean |difference| of horizontal neighbours inside the hole
+        return np.abs(np.diff(out.astype(float), axis=1))[hole[:, 1:] & hole[:, :-1]].mean()
+
+    texture_level = busy(img)  # the texture's own: about 60
+    assert busy(texture.add_texture(img, hole, guide)) > 0.6 * texture_level
+    monkeypatch.setattr(texture, "FEATURES", 0.0)
+    assert busy(texture.add_texture(img, hole, guide)) < 0.3 * texture_level
+
+
 def test_far_apart_holes_are_textured_each_on_its_own_crop_and_never_read(monkeypatch):
     """The two borders of an outpainted wide photo are textured as two groups, each from its own side: a group's
     pixels are written only from its own crop, and no hole pixel (of either group) is read."""

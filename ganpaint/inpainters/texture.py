@@ -11,7 +11,11 @@ methods copy real texture from the photo. This stage is an exemplar method seede
    pixel the similarity-weighted vote of what the patches covering it copy there. A level's last vote reads its
    sources from the next finer level, so texture is copied at full resolution, never upsampled; the other votes of
    a searched level take each pixel from the closest patch only, so grain finer than a patch is not averaged away.
-   Sources lie near the hole (``REACH``), so a thin stroke takes the texture around it.
+   Sources lie near the hole (``REACH``), so a thin stroke takes the texture around it. Above the finest searched
+   level a patch is also compared by how busy it is (``FEATURES``: the mean |gradient| of the full-size photo under
+   each pixel, Newson et al. 2014), which a coarse colour cannot tell: a smooth guide otherwise matches smooth sources
+   best and a hole in frost or foliage got a flat block. In the hole these features start from the border (Telea),
+   not from the guide.
 3. The result's low frequencies are pulled halfway to the guide's (``LOW_ALPHA``): colours and gradients stay the
    network's where the copies drift, the texture stays the photo's (settings measured in
    results/gan/texture_tuning).
@@ -43,6 +47,8 @@ REACH = 3.0
 REACH_MIN = 48.0
 GUIDE = True  # False: the coarsest level's hole starts from OpenCV Telea, not the guide (what the network is worth)
 CLOSEST_VOTE = True  # searched levels vote each pixel from its closest patch (a last, upscaled vote: the mean)
+FAR_VOTE = True  # a pixel only distant patches cover takes the closest one's copy, not its upsampled blocky value
+FEATURES = 10.0  # weight of texture features (local mean |gradient|) in the patch distance; 0: RGB only
 SEED = 0  # the random search's default seed (a rerun with another measures the noise floor)
 RETRIES = 20  # random tries for a patch whose match is at the largest distance
 # Vote weight of a patch by its mean per-pixel distance (x 100), linearly interpolated: a close match counts, one
@@ -63,6 +69,10 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
     np.copyto(known, 0.0, where=hole[..., None])
     levels = _pyramid(known, hole)
     search_top = next((k for k, (_, m) in enumerate(levels) if max(m.shape) <= SEARCH_SIDE), len(levels) - 1)
+    if FEATURES and search_top < len(levels) - 1:  # only above the finest searched level: texture_tuning
+        grads = _pyramid(_gradients(known, hole, guide), hole)
+        for k in range(search_top + 1, len(levels)):
+            levels[k] = (np.concatenate([levels[k][0], grads[k][0]], axis=2), levels[k][1])
     rng = np.random.default_rng(SEED if seed is None else seed)
     reach = _reach(hole)
     est = nnf = None
@@ -74,8 +84,10 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
         if est is None:  # the coarsest level: the guide (GUIDE=False: Telea) fills the hole, the field starts random
             est = src.copy()
             start = cv2.resize(guide.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA) if GUIDE else \
-                cv2.inpaint(np.clip(src, 0, 255).astype(np.uint8), m.astype(np.uint8), 3, cv2.INPAINT_TELEA)
-            est[m] = start[m]
+                _telea(src[..., :3], m)
+            est[m, :3] = start[m]
+            if src.shape[2] > 3:  # the hole's expected texture diffuses in from its border: the guide's is too smooth
+                est[m, 3:] = _telea(src[..., 3:], m)[m]
             nnf = np.stack([rng.integers(0, h, (h, w)), rng.integers(0, w, (h, w))]).astype(np.int32)
         else:
             nnf = _upsample_field(nnf, h, w)
@@ -89,7 +101,8 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
                 _minimize(est, src, m, far, active, nnf, cost, passes, seed_it)
             if k > 0 and it == iters - 1:  # the level's last vote copies from the next finer level
                 fine, fm = levels[k - 1]
-                new = cv2.resize(est, (fm.shape[1], fm.shape[0]), interpolation=cv2.INTER_NEAREST)
+                new = cv2.resize(np.ascontiguousarray(est[..., : fine.shape[2]]), (fm.shape[1], fm.shape[0]),
+                                 interpolation=cv2.INTER_NEAREST)
                 _vote(fine, fm, nnf, cost, 2, new, False)
                 np.copyto(new, fine, where=~fm[..., None])
             else:
@@ -98,12 +111,31 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
             est = new
     filled = rgb.astype(np.float32)
     np.copyto(filled, guide, where=hole[..., None])
+    est = est[..., :3]
     filled -= est
     out = est + LOW_ALPHA * _low_pass(filled, max(LOW_SIGMA * max(hole.shape), 0.5))
     np.clip(np.round(out, out=out), 0, 255, out=out)
     result = guide.copy()
     np.copyto(result, out.astype(np.uint8), where=hole[..., None])
     return result
+
+
+def _gradients(known: np.ndarray, hole: np.ndarray, guide: np.ndarray) -> np.ndarray:
+    """|d/dx| and |d/dy| of the photo's grey level, the guide standing in for the hole (the pyramid then averages
+    them over ever larger windows: how busy the texture is at each level, which a coarse colour cannot tell)."""
+    grey = known[..., :3].mean(axis=2)
+    np.copyto(grey, guide.astype(np.float32).mean(axis=2), where=hole)
+    out = np.zeros(hole.shape + (2,), np.float32)
+    out[:, 1:, 0] = np.abs(np.diff(grey, axis=1))
+    out[1:, :, 1] = np.abs(np.diff(grey, axis=0))
+    return out
+
+
+def _telea(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """OpenCV Telea per channel (it takes 8-bit images) of a float image in [0, 255]."""
+    hole8 = hole.astype(np.uint8)
+    return np.stack([cv2.inpaint(np.clip(img[..., c], 0, 255).astype(np.uint8), hole8, 3, cv2.INPAINT_TELEA)
+                     for c in range(img.shape[2])], axis=2).astype(np.float32)
 
 
 def _low_pass(img: np.ndarray, sigma: float) -> np.ndarray:
@@ -148,13 +180,15 @@ def _downsample(img, hole):
     """Half size; each pixel the binomial-weighted (1 5 10 10 5 1) mean of the known pixels under it, a hole where
     there are none."""
     h, w = hole.shape
-    nh, nw = h // 2, w // 2
-    out = np.zeros((nh, nw, 3), np.float32)
+    nh, nw, nc = h // 2, w // 2, img.shape[2]
+    out = np.zeros((nh, nw, nc), np.float32)
     small = np.ones((nh, nw), np.bool_)
     k = np.array([1.0, 5.0, 10.0, 10.0, 5.0, 1.0])
     for y in nb.prange(nh):
+        acc = np.zeros(nc)
         for x in range(nw):
-            a0 = a1 = a2 = s = 0.0
+            acc[:] = 0.0
+            s = 0.0
             for dy in range(-2, 4):
                 yy = 2 * y + dy
                 if yy < 0 or yy >= h:
@@ -164,12 +198,12 @@ def _downsample(img, hole):
                     if xx < 0 or xx >= w or hole[yy, xx]:
                         continue
                     kk = k[dy + 2] * k[dx + 2]
-                    a0 += kk * img[yy, xx, 0]
-                    a1 += kk * img[yy, xx, 1]
-                    a2 += kk * img[yy, xx, 2]
+                    for c in range(nc):
+                        acc[c] += kk * img[yy, xx, c]
                     s += kk
             if s > 0:
-                out[y, x, 0], out[y, x, 1], out[y, x, 2] = a0 / s, a1 / s, a2 / s
+                for c in range(nc):
+                    out[y, x, c] = acc[c] / s
                 small[y, x] = False
     return out, small
 
@@ -205,6 +239,9 @@ def _dist(t, ty, tx, s, hole, far, sy, sx, best):
             for c in range(3):
                 f = t[y1, x1, c] - s[y2, x2, c]
                 e += f * f
+            for c in range(3, t.shape[2]):
+                f = t[y1, x1, c] - s[y2, x2, c]
+                e += FEATURES * f * f
             d += min(1.0, e / SSD_SCALE)
         if d >= limit:
             return min(1.0, d / n)
@@ -292,18 +329,21 @@ def _minimize(t, s, hole, far, active, nnf, cost, passes, seed):
 def _vote(src, hole, nnf, cost, up, out, best):
     """Each hole pixel of ``src``'s level (``up`` times the field's) becomes the similarity-weighted mean of what
     the patches covering it copy there from ``src`` (``best``: what the closest of them copies, so texture finer
-    than a patch, such as grain or foliage, is not averaged away); a pixel no close patch covers keeps its value."""
+    than a patch, such as grain or foliage, is not averaged away); where only distant patches cover it, what the
+    closest copies (FAR_VOTE; else it keeps its value, which above the finest level is a coarser level's block)."""
     H, W = hole.shape
-    h, w = nnf.shape[1], nnf.shape[2]
+    h, w, nc = nnf.shape[1], nnf.shape[2], src.shape[2]
     for Y in nb.prange(H):
+        acc = np.zeros(nc)
         for X in range(W):
             if not hole[Y, X]:
                 continue
             ty, tx, uy, ux = Y // up, X // up, Y % up, X % up
             if ty >= h or tx >= w:
                 continue
-            a0 = a1 = a2 = n = 0.0
-            top = -1.0
+            acc[:] = 0.0
+            n = 0.0
+            top, top_cost, top_y, top_x = -1.0, np.inf, -1, -1
             for dy in range(-R, R + 1):
                 py = ty - dy
                 if py < 0 or py >= h:
@@ -316,17 +356,18 @@ def _vote(src, hole, nnf, cost, up, out, best):
                     if sy < 0 or sy >= H or sx < 0 or sx >= W or hole[sy, sx]:
                         continue
                     k = _similarity(cost[py, px])
-                    if best:
-                        if k > top:
-                            top = k
-                            out[Y, X, 0], out[Y, X, 1], out[Y, X, 2] = src[sy, sx, 0], src[sy, sx, 1], src[sy, sx, 2]
-                        continue
-                    a0 += k * src[sy, sx, 0]
-                    a1 += k * src[sy, sx, 1]
-                    a2 += k * src[sy, sx, 2]
-                    n += k
+                    if k > top or (k == top and cost[py, px] < top_cost):
+                        top, top_cost, top_y, top_x = k, cost[py, px], sy, sx
+                    if not best:
+                        for c in range(nc):
+                            acc[c] += k * src[sy, sx, c]
+                        n += k
             if n > 0:
-                out[Y, X, 0], out[Y, X, 1], out[Y, X, 2] = a0 / n, a1 / n, a2 / n
+                for c in range(nc):
+                    out[Y, X, c] = acc[c] / n
+            elif top_y >= 0 and (best or FAR_VOTE):
+                for c in range(nc):
+                    out[Y, X, c] = src[top_y, top_x, c]
 
 
 def _upsample_field(nnf: np.ndarray, h: int, w: int) -> np.ndarray:
