@@ -120,15 +120,28 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
     return result
 
 
-def _gradients(known: np.ndarray, hole: np.ndarray, guide: np.ndarray) -> np.ndarray:
-    """|d/dx| and |d/dy| of the photo's grey level, the guide standing in for the hole (the pyramid then averages
-    them over ever larger windows: how busy the texture is at each level, which a coarse colour cannot tell)."""
-    grey = known[..., :3].mean(axis=2)
-    np.copyto(grey, guide.astype(np.float32).mean(axis=2), where=hole)
-    out = np.zeros(hole.shape + (2,), np.float32)
-    out[:, 1:, 0] = np.abs(np.diff(grey, axis=1))
-    out[1:, :, 1] = np.abs(np.diff(grey, axis=0))
+@nb.njit(cache=True, parallel=True)
+def _gradients(known, hole, guide):
+    """|d/dx| and |d/dy| of the photo's grey level (the mean of RGB), the guide standing in for the hole (the pyramid
+    then averages them over ever larger windows: how busy the texture is at each level, which a coarse colour
+    cannot tell)."""
+    h, w = hole.shape
+    out = np.zeros((h, w, 2), np.float32)
+    for y in nb.prange(h):
+        for x in range(w):
+            g = _grey(known, hole, guide, y, x)
+            if x > 0:
+                out[y, x, 0] = abs(g - _grey(known, hole, guide, y, x - 1))
+            if y > 0:
+                out[y, x, 1] = abs(g - _grey(known, hole, guide, y - 1, x))
     return out
+
+
+@nb.njit(cache=True, inline="always")
+def _grey(known, hole, guide, y, x):
+    if hole[y, x]:
+        return (np.float32(guide[y, x, 0]) + np.float32(guide[y, x, 1]) + np.float32(guide[y, x, 2])) / np.float32(3)
+    return (known[y, x, 0] + known[y, x, 1] + known[y, x, 2]) / np.float32(3)
 
 
 def _telea(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
@@ -185,10 +198,10 @@ def _downsample(img, hole):
     small = np.ones((nh, nw), np.bool_)
     k = np.array([1.0, 5.0, 10.0, 10.0, 5.0, 1.0])
     for y in nb.prange(nh):
-        acc = np.zeros(nc)
+        acc = np.zeros(max(nc - 3, 1))  # channels past RGB (scalars for RGB: the full-size level is the costly one)
         for x in range(nw):
             acc[:] = 0.0
-            s = 0.0
+            a0 = a1 = a2 = s = 0.0
             for dy in range(-2, 4):
                 yy = 2 * y + dy
                 if yy < 0 or yy >= h:
@@ -198,12 +211,16 @@ def _downsample(img, hole):
                     if xx < 0 or xx >= w or hole[yy, xx]:
                         continue
                     kk = k[dy + 2] * k[dx + 2]
-                    for c in range(nc):
-                        acc[c] += kk * img[yy, xx, c]
+                    a0 += kk * img[yy, xx, 0]
+                    a1 += kk * img[yy, xx, 1]
+                    a2 += kk * img[yy, xx, 2]
+                    for c in range(3, nc):
+                        acc[c - 3] += kk * img[yy, xx, c]
                     s += kk
             if s > 0:
-                for c in range(nc):
-                    out[y, x, c] = acc[c] / s
+                out[y, x, 0], out[y, x, 1], out[y, x, 2] = a0 / s, a1 / s, a2 / s
+                for c in range(3, nc):
+                    out[y, x, c] = acc[c - 3] / s
                 small[y, x] = False
     return out, small
 
@@ -334,7 +351,7 @@ def _vote(src, hole, nnf, cost, up, out, best):
     H, W = hole.shape
     h, w, nc = nnf.shape[1], nnf.shape[2], src.shape[2]
     for Y in nb.prange(H):
-        acc = np.zeros(nc)
+        acc = np.zeros(max(nc - 3, 1))  # channels past RGB (scalars for RGB: the full-size vote is the costly one)
         for X in range(W):
             if not hole[Y, X]:
                 continue
@@ -342,40 +359,70 @@ def _vote(src, hole, nnf, cost, up, out, best):
             if ty >= h or tx >= w:
                 continue
             acc[:] = 0.0
-            n = 0.0
-            top, top_cost, top_y, top_x = -1.0, np.inf, -1, -1
-            for dy in range(-R, R + 1):
-                py = ty - dy
-                if py < 0 or py >= h:
-                    continue
-                for dx in range(-R, R + 1):
-                    px = tx - dx
-                    if px < 0 or px >= w:
+            a0 = a1 = a2 = n = 0.0
+            if not best:
+                for dy in range(-R, R + 1):
+                    py = ty - dy
+                    if py < 0 or py >= h:
                         continue
-                    sy, sx = up * (nnf[0, py, px] + dy) + uy, up * (nnf[1, py, px] + dx) + ux
-                    if sy < 0 or sy >= H or sx < 0 or sx >= W or hole[sy, sx]:
-                        continue
-                    k = _similarity(cost[py, px])
-                    if k > top or (k == top and cost[py, px] < top_cost):
-                        top, top_cost, top_y, top_x = k, cost[py, px], sy, sx
-                    if not best:
-                        for c in range(nc):
-                            acc[c] += k * src[sy, sx, c]
+                    for dx in range(-R, R + 1):
+                        px = tx - dx
+                        if px < 0 or px >= w:
+                            continue
+                        sy, sx = up * (nnf[0, py, px] + dy) + uy, up * (nnf[1, py, px] + dx) + ux
+                        if sy < 0 or sy >= H or sx < 0 or sx >= W or hole[sy, sx]:
+                            continue
+                        k = _similarity(cost[py, px])
+                        a0 += k * src[sy, sx, 0]
+                        a1 += k * src[sy, sx, 1]
+                        a2 += k * src[sy, sx, 2]
+                        for c in range(3, nc):
+                            acc[c - 3] += k * src[sy, sx, c]
                         n += k
             if n > 0:
-                for c in range(nc):
-                    out[Y, X, c] = acc[c] / n
-            elif top_y >= 0 and (best or FAR_VOTE):
-                for c in range(nc):
-                    out[Y, X, c] = src[top_y, top_x, c]
+                out[Y, X, 0], out[Y, X, 1], out[Y, X, 2] = a0 / n, a1 / n, a2 / n
+                for c in range(3, nc):
+                    out[Y, X, c] = acc[c - 3] / n
+            elif best or FAR_VOTE:
+                sy, sx = _closest(hole, nnf, cost, up, ty, tx, uy, ux)
+                if sy >= 0:
+                    for c in range(nc):
+                        out[Y, X, c] = src[sy, sx, c]
 
 
-def _upsample_field(nnf: np.ndarray, h: int, w: int) -> np.ndarray:
+@nb.njit(cache=True, inline="always")
+def _closest(hole, nnf, cost, up, ty, tx, uy, ux):
+    """Where the closest of the patches covering the field's pixel (ty, tx) copies from (-1, -1: none does)."""
+    H, W = hole.shape
+    h, w = nnf.shape[1], nnf.shape[2]
+    top, top_cost, top_y, top_x = -1.0, np.inf, -1, -1
+    for dy in range(-R, R + 1):
+        py = ty - dy
+        if py < 0 or py >= h:
+            continue
+        for dx in range(-R, R + 1):
+            px = tx - dx
+            if px < 0 or px >= w:
+                continue
+            sy, sx = up * (nnf[0, py, px] + dy) + uy, up * (nnf[1, py, px] + dx) + ux
+            if sy < 0 or sy >= H or sx < 0 or sx >= W or hole[sy, sx]:
+                continue
+            k = _similarity(cost[py, px])
+            if k > top or (k == top and cost[py, px] < top_cost):
+                top, top_cost, top_y, top_x = k, cost[py, px], sy, sx
+    return top_y, top_x
+
+
+@nb.njit(cache=True, parallel=True)
+def _upsample_field(nnf, h, w):
     """The coarser field at (h, w): each pixel matches twice its parent's match, plus its own offset within the
     parent (so a coherent copy stays coherent), clipped to the image."""
-    ys, xs = np.arange(h), np.arange(w)
-    py, px = np.minimum(ys // 2, nnf.shape[1] - 1), np.minimum(xs // 2, nnf.shape[2] - 1)
     out = np.empty((2, h, w), np.int32)
-    out[0] = np.clip(2 * nnf[0][py][:, px] + (ys - 2 * py)[:, None], 0, h - 1)
-    out[1] = np.clip(2 * nnf[1][py][:, px] + (xs - 2 * px)[None, :], 0, w - 1)
+    ph, pw = nnf.shape[1], nnf.shape[2]
+    for y in nb.prange(h):
+        py = min(y // 2, ph - 1)
+        for x in range(w):
+            px = min(x // 2, pw - 1)
+            out[0, y, x] = min(max(2 * nnf[0, py, px] + y - 2 * py, 0), h - 1)
+            out[1, y, x] = min(max(2 * nnf[1, py, px] + x - 2 * px, 0), w - 1)
     return out
