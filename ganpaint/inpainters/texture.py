@@ -12,9 +12,9 @@ methods copy real texture from the photo. This stage is an exemplar method seede
    sources from the next finer level, so texture is copied at full resolution, never upsampled; the other votes of
    a searched level take each pixel from the closest patch only, so grain finer than a patch is not averaged away.
    Sources lie near the hole (``REACH``), so a thin stroke takes the texture around it. Above the finest searched
-   level a patch is also compared by how busy it is (``FEATURES``: the mean |gradient| of the full-size photo under
-   each pixel, Newson et al. 2014), which a coarse colour cannot tell: a smooth guide otherwise matches smooth sources
-   best and a hole in frost or foliage got a flat block. In the hole these features start from the border (Telea),
+   level a patch is also compared by how busy it is (``FEATURES``, weighted more at coarser levels: the mean
+   |gradient| of the full-size photo under each pixel, Newson et al. 2014), which a coarse colour cannot tell: a
+   smooth guide otherwise matches smooth sources best and a hole in frost or foliage got a flat block. In the hole these features start from the border (Telea),
    not from the guide.
 3. The result's low frequencies are pulled halfway to the guide's (``LOW_ALPHA``): colours and gradients stay the
    network's where the copies drift, the texture stays the photo's (settings measured in
@@ -48,7 +48,8 @@ REACH_MIN = 48.0
 GUIDE = True  # False: the coarsest level's hole starts from OpenCV Telea, not the guide (what the network is worth)
 CLOSEST_VOTE = True  # searched levels vote each pixel from its closest patch (a last, upscaled vote: the mean)
 FAR_VOTE = True  # a pixel only distant patches cover takes the closest one's copy, not its upsampled blocky value
-FEATURES = 10.0  # weight of texture features (local mean |gradient|) in the patch distance; 0: RGB only
+FEATURES = 5.0  # weight of texture features (local mean |gradient|) in the patch distance; 0: RGB only ...
+FEATURES_GROWTH = 2.0  # ... at the level above the finest searched one, times this at each coarser level
 SEED = 0  # the random search's default seed (a rerun with another measures the noise floor)
 RETRIES = 20  # random tries for a patch whose match is at the largest distance
 # Vote weight of a patch by its mean per-pixel distance (x 100), linearly interpolated: a close match counts, one
@@ -72,7 +73,8 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
     if FEATURES and search_top < len(levels) - 1:  # only above the finest searched level: texture_tuning
         grads = _pyramid(_gradients(known, hole, guide), hole)
         for k in range(search_top + 1, len(levels)):
-            levels[k] = (np.concatenate([levels[k][0], grads[k][0]], axis=2), levels[k][1])
+            scale = np.float32(FEATURES_GROWTH ** ((k - search_top - 1) / 2))
+            levels[k] = (np.concatenate([levels[k][0], scale * grads[k][0]], axis=2), levels[k][1])
     rng = np.random.default_rng(SEED if seed is None else seed)
     reach = _reach(hole)
     est = nnf = None
