@@ -14,8 +14,8 @@ methods copy real texture from the photo. This stage is an exemplar method seede
    Sources lie near the hole (``REACH``), so a thin stroke takes the texture around it. Above the finest searched
    level a patch is also compared by how busy it is (``FEATURES``, weighted more at coarser levels: the mean
    |gradient| of the full-size photo under each pixel, Newson et al. 2014), which a coarse colour cannot tell: a
-   smooth guide otherwise matches smooth sources best and a hole in frost or foliage got a flat block. In the hole these features start from the border (Telea),
-   not from the guide.
+   smooth guide otherwise matches smooth sources best and a hole in frost or foliage got a flat block. In the hole
+   these features start from the border (Telea), not from the guide.
 3. The result's low frequencies are pulled halfway to the guide's (``LOW_ALPHA``): colours and gradients stay the
    network's where the copies drift, the texture stays the photo's (settings measured in
    results/gan/texture_tuning).
