@@ -364,15 +364,9 @@ def _vote(src, hole, nnf, cost, up, out, best):
             a0 = a1 = a2 = n = 0.0
             if not best:
                 for dy in range(-R, R + 1):
-                    py = ty - dy
-                    if py < 0 or py >= h:
-                        continue
                     for dx in range(-R, R + 1):
-                        px = tx - dx
-                        if px < 0 or px >= w:
-                            continue
-                        sy, sx = up * (nnf[0, py, px] + dy) + uy, up * (nnf[1, py, px] + dx) + ux
-                        if sy < 0 or sy >= H or sx < 0 or sx >= W or hole[sy, sx]:
+                        py, px, sy, sx = _covering(hole, nnf, up, ty, tx, uy, ux, dy, dx)
+                        if sy < 0:
                             continue
                         k = _similarity(cost[py, px])
                         a0 += k * src[sy, sx, 0]
@@ -395,24 +389,31 @@ def _vote(src, hole, nnf, cost, up, out, best):
 @nb.njit(cache=True, inline="always")
 def _closest(hole, nnf, cost, up, ty, tx, uy, ux):
     """Where the closest of the patches covering the field's pixel (ty, tx) copies from (-1, -1: none does)."""
-    H, W = hole.shape
-    h, w = nnf.shape[1], nnf.shape[2]
     top, top_cost, top_y, top_x = -1.0, np.inf, -1, -1
     for dy in range(-R, R + 1):
-        py = ty - dy
-        if py < 0 or py >= h:
-            continue
         for dx in range(-R, R + 1):
-            px = tx - dx
-            if px < 0 or px >= w:
-                continue
-            sy, sx = up * (nnf[0, py, px] + dy) + uy, up * (nnf[1, py, px] + dx) + ux
-            if sy < 0 or sy >= H or sx < 0 or sx >= W or hole[sy, sx]:
+            py, px, sy, sx = _covering(hole, nnf, up, ty, tx, uy, ux, dy, dx)
+            if sy < 0:
                 continue
             k = _similarity(cost[py, px])
             if k > top or (k == top and cost[py, px] < top_cost):
                 top, top_cost, top_y, top_x = k, cost[py, px], sy, sx
     return top_y, top_x
+
+
+@nb.njit(cache=True, inline="always")
+def _covering(hole, nnf, up, ty, tx, uy, ux, dy, dx):
+    """The patch covering the field's pixel (ty, tx) at offset (dy, dx), centred at (py, px), and where it copies
+    the level's pixel (up * ty + uy, up * tx + ux) from, (sy, sx); sy = -1 where that patch or source is off the
+    image or the source is in the hole."""
+    H, W = hole.shape
+    py, px = ty - dy, tx - dx
+    if py < 0 or py >= nnf.shape[1] or px < 0 or px >= nnf.shape[2]:
+        return py, px, -1, -1
+    sy, sx = up * (nnf[0, py, px] + dy) + uy, up * (nnf[1, py, px] + dx) + ux
+    if sy < 0 or sy >= H or sx < 0 or sx >= W or hole[sy, sx]:
+        return py, px, -1, -1
+    return py, px, sy, sx
 
 
 @nb.njit(cache=True, parallel=True)
