@@ -10,7 +10,9 @@ methods copy real texture from the photo. This stage is an exemplar method seede
    the photo's patches, found with PatchMatch (Barnes et al. 2009: propagation and random search), then each hole
    pixel the similarity-weighted vote of what the patches covering it copy there. A level's last vote reads its
    sources from the next finer level, so texture is copied at full resolution, never upsampled; the other votes of
-   a searched level take each pixel from the closest patch only, so grain finer than a patch is not averaged away.
+   a searched level take each pixel from the closest patch only, so grain finer than a patch is not averaged away;
+   votes into the full size mix that copy and the mean half and half (``FINAL_CLOSEST``): the closest alone puts
+   copies side by side whose grain does not join.
    Sources lie near the hole (``REACH``), so a thin stroke takes the texture around it. Above the finest searched
    level a patch is also compared by how busy it is (``FEATURES``, weighted more at coarser levels: the mean
    |gradient| of the full-size photo under each pixel, Newson et al. 2014), which a coarse colour cannot tell: a
@@ -47,6 +49,7 @@ REACH = 3.0
 REACH_MIN = 48.0
 GUIDE = True  # False: the coarsest level's hole starts from OpenCV Telea, not the guide (what the network is worth)
 CLOSEST_VOTE = True  # searched levels vote each pixel from its closest patch (a last, upscaled vote: the mean)
+FINAL_CLOSEST = 0.5  # votes into the full size: this much the closest patch's copy, the rest the mean (texture_tuning)
 FAR_VOTE = True  # a pixel only distant patches cover takes the closest one's copy, not its upsampled blocky value
 FEATURES = 5.0  # weight of texture features (local mean |gradient|) in the patch distance; 0: RGB only ...
 FEATURES_GROWTH = 2.0  # ... at the level above the finest searched one, times this at each coarser level
@@ -105,11 +108,12 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
                 fine, fm = levels[k - 1]
                 new = cv2.resize(np.ascontiguousarray(est[..., : fine.shape[2]]), (fm.shape[1], fm.shape[0]),
                                  interpolation=cv2.INTER_NEAREST)
-                _vote(fine, fm, nnf, cost, 2, new, False)
+                _vote(fine, fm, nnf, cost, 2, new, FINAL_CLOSEST if k == 1 else 0.0)
                 np.copyto(new, fine, where=~fm[..., None])
             else:
                 new = est.copy()
-                _vote(src, m, nnf, cost, 1, new, CLOSEST_VOTE and passes > 0)
+                closest = FINAL_CLOSEST if k == 0 else 1.0 if CLOSEST_VOTE and passes > 0 else 0.0
+                _vote(src, m, nnf, cost, 1, new, closest)
             est = new
     filled = rgb.astype(np.float32)
     np.copyto(filled, guide, where=hole[..., None])
@@ -347,9 +351,10 @@ def _minimize(t, s, hole, far, active, nnf, cost, passes, seed):
 @nb.njit(cache=True, parallel=True)
 def _vote(src, hole, nnf, cost, up, out, best):
     """Each hole pixel of ``src``'s level (``up`` times the field's) becomes the similarity-weighted mean of what
-    the patches covering it copy there from ``src`` (``best``: what the closest of them copies, so texture finer
-    than a patch, such as grain or foliage, is not averaged away); where only distant patches cover it, what the
-    closest copies (FAR_VOTE; else it keeps its value, which above the finest level is a coarser level's block)."""
+    the patches covering it copy there from ``src``, mixed with weight ``best`` with what the closest of them copies
+    (1: that copy alone, so texture finer than a patch, such as grain or foliage, is not averaged away); where only
+    distant patches cover it, what the closest copies (FAR_VOTE; else it keeps its value, which above the finest
+    level is a coarser level's block)."""
     H, W = hole.shape
     h, w, nc = nnf.shape[1], nnf.shape[2], src.shape[2]
     for Y in nb.prange(H):
@@ -362,13 +367,17 @@ def _vote(src, hole, nnf, cost, up, out, best):
                 continue
             acc[:] = 0.0
             a0 = a1 = a2 = n = 0.0
-            if not best:
-                for dy in range(-R, R + 1):
-                    for dx in range(-R, R + 1):
-                        py, px, sy, sx = _covering(hole, nnf, up, ty, tx, uy, ux, dy, dx)
-                        if sy < 0:
-                            continue
-                        k = _similarity(cost[py, px])
+            top_cost, top_y, top_x = np.inf, -1, -1
+            for dy in range(-R, R + 1):
+                for dx in range(-R, R + 1):
+                    py, px, sy, sx = _covering(hole, nnf, up, ty, tx, uy, ux, dy, dx)
+                    if sy < 0:
+                        continue
+                    d = cost[py, px]
+                    if d < top_cost:  # the closest patch (the most similar: similarity falls with distance)
+                        top_cost, top_y, top_x = d, sy, sx
+                    if best < 1.0:
+                        k = _similarity(d)
                         a0 += k * src[sy, sx, 0]
                         a1 += k * src[sy, sx, 1]
                         a2 += k * src[sy, sx, 2]
@@ -376,29 +385,15 @@ def _vote(src, hole, nnf, cost, up, out, best):
                             acc[c - 3] += k * src[sy, sx, c]
                         n += k
             if n > 0:
-                out[Y, X, 0], out[Y, X, 1], out[Y, X, 2] = a0 / n, a1 / n, a2 / n
+                m = 1.0 - best
+                out[Y, X, 0] = best * src[top_y, top_x, 0] + m * a0 / n
+                out[Y, X, 1] = best * src[top_y, top_x, 1] + m * a1 / n
+                out[Y, X, 2] = best * src[top_y, top_x, 2] + m * a2 / n
                 for c in range(3, nc):
-                    out[Y, X, c] = acc[c - 3] / n
-            elif best or FAR_VOTE:
-                sy, sx = _closest(hole, nnf, cost, up, ty, tx, uy, ux)
-                if sy >= 0:
-                    for c in range(nc):
-                        out[Y, X, c] = src[sy, sx, c]
-
-
-@nb.njit(cache=True, inline="always")
-def _closest(hole, nnf, cost, up, ty, tx, uy, ux):
-    """Where the closest of the patches covering the field's pixel (ty, tx) copies from (-1, -1: none does)."""
-    top, top_cost, top_y, top_x = -1.0, np.inf, -1, -1
-    for dy in range(-R, R + 1):
-        for dx in range(-R, R + 1):
-            py, px, sy, sx = _covering(hole, nnf, up, ty, tx, uy, ux, dy, dx)
-            if sy < 0:
-                continue
-            k = _similarity(cost[py, px])
-            if k > top or (k == top and cost[py, px] < top_cost):
-                top, top_cost, top_y, top_x = k, cost[py, px], sy, sx
-    return top_y, top_x
+                    out[Y, X, c] = best * src[top_y, top_x, c] + m * acc[c - 3] / n
+            elif (best > 0.0 or FAR_VOTE) and top_y >= 0:
+                for c in range(nc):
+                    out[Y, X, c] = src[top_y, top_x, c]
 
 
 @nb.njit(cache=True, inline="always")
