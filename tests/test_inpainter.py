@@ -524,3 +524,48 @@ def test_far_apart_holes_are_textured_each_on_its_own_crop_and_never_read(monkey
     left, right = out[:, :64].astype(int), out[:, -64:].astype(int)
     # Left: columns of the stripes (flat down each column); right: the noise (no two columns alike down their length)
     assert np.abs(np.diff(left[40:-40], axis=0)).mean() < 10 < np.abs(np.diff(right[40:-40], axis=0)).mean()
+
+
+def test_the_copies_grain_keeps_its_contrast_at_the_border_and_softens_away_from_it(monkeypatch):
+    """Far from the kept pixels copied grain is uncorrelated with the truth (results/gan/texture_tuning, the texture's
+    gain): it keeps its full contrast where it continues the border and falls to TEXTURE_GAIN of it further in."""
+    from ganpaint.inpainters import texture
+
+    rng = np.random.default_rng(0)
+    img = np.clip(128 + rng.normal(0, 40, (256, 256, 1)), 0, 255).repeat(3, 2).astype(np.uint8)
+    hole = np.zeros((256, 256), bool)
+    hole[48:208, 48:208] = True
+    guide = np.where(hole[..., None], np.uint8(128), img)  # a network's smooth fill: the mean colour
+    dist = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
+    near, far = hole & (dist <= 4), dist > 48
+
+    def grain(out, region):
+        g = out.astype(np.float32).mean(2)
+        return np.abs(g - cv2.GaussianBlur(g, (0, 0), 2))[region].mean()
+
+    photo = grain(img, ~hole)
+    out = texture.add_texture(img, hole, guide)
+    assert grain(out, near) > 0.85 * photo and 0.6 * photo < grain(out, far) < 0.8 * photo
+    monkeypatch.setattr(texture, "TEXTURE_GAIN", 1.0)
+    assert grain(texture.add_texture(img, hole, guide), far) > 0.9 * photo
+
+
+def test_the_texture_stage_learns_by_how_much_the_fill_was_upscaled(monkeypatch):
+    """How far from the border the guide is trusted, and how coarse the softened grain is, follow the resolution the
+    fill was made at: the stage is told the factor (1 for a fill made at full size)."""
+    from ganpaint.inpainters import base
+
+    scales = []
+    add_texture = base.add_texture
+    monkeypatch.setattr(base, "add_texture", lambda *a, guide_scale, **k: scales.append(guide_scale) or
+                        add_texture(*a, guide_scale=guide_scale, **k))
+    img = _textured_scene(256)
+    mask = np.zeros(img.shape[:2], np.uint8)
+    mask[100:160, 80:180] = 255
+    telea = get_inpainter("telea")
+    monkeypatch.setattr(telea, "max_side", 64)
+    telea(img, mask, strategy="resize")  # made at a quarter of the size, then upscaled
+    telea(img, mask, strategy="crop")  # the box with 128 px of context, clipped to the photo: 256 px -> 64
+    monkeypatch.setattr(telea, "max_side", 1024)
+    telea(img, mask, strategy="resize", detail=True)  # made at full size: telea's fill is not textured at all
+    assert scales == [4.0, 4.0]

@@ -103,11 +103,11 @@ class Inpainter:
         if strategy == "auto":
             strategy = "full" if max(rgb.shape[:2]) <= self.max_side else "crop"
         options["progress"] = progress  # slow methods (diffusion) report their steps through it
-        fill, upscaled = self._fill(rgb, hole, strategy, options)
-        if detail and (self.texture or upscaled):
+        fill, upscale = self._fill(rgb, hole, strategy, options)
+        if detail and (self.texture or upscale > 1):
             if progress:
                 progress(0.95, "texture")
-            fill = texture_near_hole(rgb, hole, fill)
+            fill = texture_near_hole(rgb, hole, fill, upscale)
         if feather:
             # Weight rises from the mask's edge to 1 at ``feather`` px inside; it is 0 outside the mask.
             inside = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
@@ -130,15 +130,16 @@ class Inpainter:
         if grow < 0 or feather < 0:
             raise InpaintError("grow and feather must not be negative")
 
-    def _fill(self, rgb: np.ndarray, hole: np.ndarray, strategy: str, options: dict) -> tuple[np.ndarray, bool]:
-        """The fill of the whole frame with a concrete strategy, and whether any of it was made smaller and upscaled."""
+    def _fill(self, rgb: np.ndarray, hole: np.ndarray, strategy: str, options: dict) -> tuple[np.ndarray, float]:
+        """The fill of the whole frame with a concrete strategy, and the largest factor by which any of it was made
+        smaller and upscaled (1: none)."""
         if strategy == "resize":
             return self._fit(rgb, hole, options)
         if strategy == "full":
-            return self._padded(rgb, hole, options), False
+            return self._padded(rgb, hole, options), 1.0
         # crop: one region at a time (several crops as one batch measured no faster on the CPU:
         # python -m ganpaint.benchmark --fast-paths)
-        fill, upscaled, progress = np.zeros_like(rgb), False, options.get("progress")
+        fill, upscale, progress = np.zeros_like(rgb), 1.0, options.get("progress")
         boxes = region_boxes(hole, self.crop_margin)
         for i, (x0, y0, x1, y1) in enumerate(boxes):
             if progress and len(boxes) > 1:
@@ -146,8 +147,8 @@ class Inpainter:
             sub = hole[y0:y1, x0:x1]
             part, up = self._fit(rgb[y0:y1, x0:x1], sub, options)
             fill[y0:y1, x0:x1][sub] = part[sub]
-            upscaled |= up
-        return fill, upscaled
+            upscale = max(upscale, up)
+        return fill, upscale
 
     def warmup(self):
         """One small fill, so one-time costs (kernel selection, allocations) stay out of timings."""
@@ -161,18 +162,18 @@ class Inpainter:
         result = self(image, mask, **kwargs)
         return result, (time.perf_counter() - t) * 1000
 
-    def _fit(self, rgb: np.ndarray, hole: np.ndarray, options) -> tuple[np.ndarray, bool]:
-        """Fill at most ``max_side`` pixels on the long side: downscale, fill, upscale. Also says if it upscaled."""
+    def _fit(self, rgb: np.ndarray, hole: np.ndarray, options) -> tuple[np.ndarray, float]:
+        """Fill at most ``max_side`` pixels on the long side: downscale, fill, upscale. Also the factor it upscaled by."""
         h, w = hole.shape
         scale = self.max_side / max(h, w)
         if scale >= 1:
-            return self._padded(rgb, hole, options), False
+            return self._padded(rgb, hole, options), 1.0
         sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
         small = cv2.resize(rgb, (sw, sh), interpolation=cv2.INTER_AREA)
         # Area-resize then any coverage: thin strokes must not vanish when downscaled.
         small_hole = cv2.resize(hole.astype(np.float32), (sw, sh), interpolation=cv2.INTER_AREA) > 0
         filled = self._padded(small, small_hole, options)
-        return cv2.resize(filled, (w, h), interpolation=cv2.INTER_CUBIC), True
+        return cv2.resize(filled, (w, h), interpolation=cv2.INTER_CUBIC), 1 / scale
 
     def _padded(self, rgb: np.ndarray, hole: np.ndarray, options) -> np.ndarray:
         """Pad to ``pad_multiple`` (padding counts as known), run ``forward``, crop."""
@@ -191,12 +192,12 @@ def _pad_to(rgb: np.ndarray, hole: np.ndarray, h: int, w: int):
     return np.ascontiguousarray(rgb), hole
 
 
-def texture_near_hole(rgb: np.ndarray, hole: np.ndarray, fill: np.ndarray) -> np.ndarray:
+def texture_near_hole(rgb: np.ndarray, hole: np.ndarray, fill: np.ndarray, upscale: float = 1.0) -> np.ndarray:
     """``add_texture`` on each group of hole regions (those within 2 * TEXTURE_CONTEXT px of each other), over the
     group's bounding box with context around it as wide as the group is thick, and at least TEXTURE_CONTEXT px (so
     up to 512² it is always the whole photo): a stroke on a 12 MP photo takes its texture from around it, the two
     borders of an outpainted photo each from their own side, and the whole-photo passes (pyramid, float copies) no
-    longer cost more than the texture itself."""
+    longer cost more than the texture itself. ``upscale``: the factor by which the fill was made smaller and upscaled."""
     out = fill.copy()
     for bx0, by0, bx1, by1 in region_boxes(hole, TEXTURE_CONTEXT):  # a box holds its own group's regions only
         x, y, w, h = cv2.boundingRect(hole[by0:by1, bx0:bx1].astype(np.uint8))
@@ -204,7 +205,7 @@ def texture_near_hole(rgb: np.ndarray, hole: np.ndarray, fill: np.ndarray) -> np
         m = max(min(w, h), TEXTURE_CONTEXT)
         x0, y0, x1, y1 = max(x - m, 0), max(y - m, 0), min(x + w + m, hole.shape[1]), min(y + h + m, hole.shape[0])
         # Other groups' holes inside this crop stay holes (never read as sources) but are not written from here.
-        textured = add_texture(rgb[y0:y1, x0:x1], hole[y0:y1, x0:x1], fill[y0:y1, x0:x1])
+        textured = add_texture(rgb[y0:y1, x0:x1], hole[y0:y1, x0:x1], fill[y0:y1, x0:x1], guide_scale=upscale)
         own = np.zeros((y1 - y0, x1 - x0), bool)
         own[max(by0 - y0, 0) : by1 - y0, max(bx0 - x0, 0) : bx1 - x0] = True
         own &= hole[y0:y1, x0:x1]

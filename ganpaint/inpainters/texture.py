@@ -17,9 +17,12 @@ methods copy real texture from the photo. This stage is an exemplar method seede
    level a patch is also compared by how busy it is (``FEATURES``, weighted more at coarser levels: the mean
    |gradient| of the full-size photo under each pixel, Newson et al. 2014), which a coarse colour cannot tell: a
    smooth guide otherwise matches smooth sources best and a hole in frost or foliage got a flat block. In the hole
-   these features start from the border (Telea), not from the guide.
+   these features start from the border (Telea), not from the guide. There a patch is also compared by its low
+   frequencies against the guide's (``GUIDE_TERM``), trusted near the kept pixels only (``GUIDE_TRUST``): the search
+   picks copies that agree with the network's layout where the network is reliable.
 3. The result's low frequencies are pulled halfway to the guide's (``LOW_ALPHA``): colours and gradients stay the
-   network's where the copies drift, the texture stays the photo's (settings measured in
+   network's where the copies drift, the texture stays the photo's; the copies' finest grain is softened away from
+   the border (``TEXTURE_GAIN``), where it no longer continues the kept pixels (settings measured in
    results/gan/texture_tuning).
 
 Hole pixels of the photo are never read: the pyramid averages known pixels only, a source pixel in the hole costs
@@ -42,6 +45,13 @@ NNF_MAX = 7  # ... of min(7, 1 + k) passes
 FINE_ITERS = 1  # ... and the finest searched one this many
 LOW_ALPHA = 0.5  # how far the fill's low frequencies move to the guide's
 LOW_SIGMA = 4 / 256  # ... below this Gaussian sigma, as a fraction of the long side
+# The copies' grain (finer than a Gaussian sigma of TEXTURE_SIGMA px of the guide's own resolution) keeps its full
+# contrast at the border, where it continues the kept pixels' grain, and falls to TEXTURE_GAIN of it over
+# TEXTURE_NEAR px (of the guide) from there: further out it is uncorrelated with the truth, and at full strength it
+# costs PSNR and reads as too busy (texture_tuning, the texture's gain).
+TEXTURE_GAIN = 0.7
+TEXTURE_SIGMA = 2.0
+TEXTURE_NEAR = 16.0
 BANDS = 8  # row bands searched in parallel; fixed, so results do not depend on the thread count
 # Sources lie within REACH x the hole's thickness (at least REACH_MIN px) of it: patch distances favour smooth
 # sources, so a thin stroke through rock took a far lake's flat colour (results/gan/thin_stroke).
@@ -53,6 +63,14 @@ FINAL_CLOSEST = 0.5  # votes into the full size: this much the closest patch's c
 FAR_VOTE = True  # a pixel only distant patches cover takes the closest one's copy, not its upsampled blocky value
 FEATURES = 5.0  # weight of texture features (local mean |gradient|) in the patch distance; 0: RGB only ...
 FEATURES_GROWTH = 2.0  # ... at the level above the finest searched one, times this at each coarser level
+# Above the finest searched level a patch is also compared by its low frequencies (Gaussian sigma GUIDE_SIGMA x the
+# level's side) against the guide's with weight GUIDE_TERM: the search then picks copies that agree with the network's
+# layout, not only the pull afterwards. The guide is trusted near the kept pixels: its weight against the estimate's
+# own low-pass falls as exp(-distance / (GUIDE_TRUST px x the factor the guide was upscaled by)); far out a network
+# working below the photo's size is streaky (texture_tuning, the guide in the patch distance).
+GUIDE_TERM = 0.25
+GUIDE_SIGMA = 4 / 256
+GUIDE_TRUST = 51.2
 SEED = 0  # the random search's default seed (a rerun with another measures the noise floor)
 RETRIES = 20  # random tries for a patch whose match is at the largest distance
 # Vote weight of a patch by its mean per-pixel distance (x 100), linearly interpolated: a close match counts, one
@@ -61,10 +79,12 @@ SIMILARITY = np.array([1.0, 0.99, 0.96, 0.83, 0.38, 0.11, 0.02, 0.005, 0.0006, 0
 SSD_SCALE = 255.0 * 255.0  # per-pixel distance: RGB SSD / this (sharper vote weights than 9x: texture_tuning)
 
 
-def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int | None = None) -> np.ndarray:
+def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int | None = None,
+                guide_scale: float = 1.0) -> np.ndarray:
     """``rgb`` uint8 HxWx3 (its hole pixels are never read), ``hole`` bool HxW, ``guide`` uint8 HxWx3 (a fill of
     the hole). Returns the guide with its hole pixels replaced by texture voted from the photo's known patches;
-    ``seed`` (default ``SEED``) drives the random search."""
+    ``seed`` (default ``SEED``) drives the random search; ``guide_scale`` is the factor by which the guide was made
+    smaller than the photo and upscaled (1: at full size), which sets how far from the border it is trusted."""
     if hole.all() or not hole.any():
         return guide.copy()
     # Whole-crop passes use copyto with where=, not boolean indexing or np.where: on a stroke across a 12 MP photo
@@ -73,6 +93,9 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
     np.copyto(known, 0.0, where=hole[..., None])
     levels = _pyramid(known, hole)
     search_top = next((k for k, (_, m) in enumerate(levels) if max(m.shape) <= SEARCH_SIDE), len(levels) - 1)
+    filled = rgb.astype(np.float32)  # the photo with the guide in the hole (one buffer, reused at the end)
+    np.copyto(filled, guide, where=hole[..., None])
+    targets = _guide_targets(levels, filled, hole, search_top, guide_scale) if GUIDE_TERM and FEATURES else {}
     if FEATURES and search_top < len(levels) - 1:  # only above the finest searched level: texture_tuning
         grads = _pyramid(_gradients(known, hole, guide), hole)
         for k in range(search_top + 1, len(levels)):
@@ -91,8 +114,9 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
             start = cv2.resize(guide.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA) if GUIDE else \
                 _telea(src[..., :3], m)
             est[m, :3] = start[m]
-            if src.shape[2] > 3:  # the hole's expected texture diffuses in from its border: the guide's is too smooth
-                est[m, 3:] = _telea(src[..., 3:], m)[m]
+            f0 = 6 if k in targets else 3  # past RGB (and the low-pass channels, set below): the features
+            if src.shape[2] > f0:  # the hole's expected texture diffuses in from its border: the guide's is too smooth
+                est[m, f0:] = _telea(src[..., f0:], m)[m]
             nnf = np.stack([rng.integers(0, h, (h, w)), rng.integers(0, w, (h, w))]).astype(np.int32)
         else:
             nnf = _upsample_field(nnf, h, w)
@@ -100,6 +124,8 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
         iters = 1 + EM_STEP * above if k != search_top else FINE_ITERS
         passes = min(NNF_MAX, 1 + above) if k >= search_top else 0
         for it in range(iters):
+            if k in targets:  # a hole pixel's low-pass channels are the target's again (the last vote copied sources')
+                est[m, 3:6] = targets[k](est)[m]
             seed_it = int(rng.integers(1, 2**31))
             cost = _costs(est, src, m, far, active, nnf, seed_it)
             if passes:
@@ -115,15 +141,55 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
                 closest = FINAL_CLOSEST if k == 0 else 1.0 if CLOSEST_VOTE and passes > 0 else 0.0
                 _vote(src, m, nnf, cost, 1, new, closest)
             est = new
-    filled = rgb.astype(np.float32)
-    np.copyto(filled, guide, where=hole[..., None])
+    # In place where it can be: on a 12 MP crop each fresh full-size buffer costs tens of ms in page faults alone.
     est = est[..., :3]
     filled -= est
-    out = est + LOW_ALPHA * _low_pass(filled, max(LOW_SIGMA * max(hole.shape), 0.5))
+    out = _low_pass(filled, max(LOW_SIGMA * max(hole.shape), 0.5))
+    out *= LOW_ALPHA
+    out += est
+    if TEXTURE_GAIN != 1:
+        np.copyto(out, rgb, where=~hole[..., None])  # the kept pixels' own grain sets the border's
+        low = _low_pass(out, TEXTURE_SIGMA * guide_scale, dst=filled)
+        dist = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
+        _soften(out, low, dist, hole, TEXTURE_GAIN, TEXTURE_NEAR * guide_scale)
     np.clip(np.round(out, out=out), 0, 255, out=out)
     result = guide.copy()
     np.copyto(result, out.astype(np.uint8), where=hole[..., None])
     return result
+
+
+def _guide_targets(levels, filled, hole, search_top, guide_scale) -> dict:
+    """For each level above the finest searched one: adds the low-pass channels to the level (a source's: the
+    known pixels' mask-normalised blur) and returns, by level, a function of the estimate giving the hole's
+    (the guide's low-pass where it is trusted, the estimate's own further out)."""
+    wgt = np.float32(np.sqrt(GUIDE_TERM / FEATURES))  # extra channels count FEATURES times in the patch distance
+    targets = {}
+    for k in range(search_top + 1, len(levels)):
+        src, m = levels[k]
+        sigma = max(GUIDE_SIGMA * max(m.shape), 0.5)
+        known = (~m).astype(np.float32)
+        src_lp = _low_pass(src[..., :3] * known[..., None], sigma) / np.maximum(_low_pass(known, sigma), 1e-6)[..., None]
+        levels[k] = (np.concatenate([src, wgt * src_lp], axis=2), m)
+        tgt = wgt * _low_pass(cv2.resize(filled, (m.shape[1], m.shape[0]), interpolation=cv2.INTER_AREA), sigma)
+        px = max(hole.shape) / max(m.shape)  # full-size pixels per pixel of this level
+        dist = cv2.distanceTransform(m.astype(np.uint8), cv2.DIST_L2, 3)
+        trust = np.exp(-dist * px / (GUIDE_TRUST * guide_scale))[..., None].astype(np.float32)
+        targets[k] = lambda est, tgt=tgt, trust=trust, sigma=sigma: (
+            trust * tgt + (1 - trust) * (wgt * _low_pass(np.ascontiguousarray(est[..., :3]), sigma)))
+    return targets
+
+
+@nb.njit(cache=True, parallel=True)
+def _soften(out, low, dist, hole, gain, near):
+    """In the hole, in place: the grain (``out`` minus its low-pass) times a gain falling from 1 at the border to
+    ``gain`` over ``near`` px (one pass, no full-size temporaries: on a 12 MP crop those cost more than the rest)."""
+    h, w = hole.shape
+    for y in nb.prange(h):
+        for x in range(w):
+            if hole[y, x]:
+                g = np.float32(1 - (1 - gain) * (1 - np.exp(-dist[y, x] / near)))
+                for c in range(3):
+                    out[y, x, c] = low[y, x, c] + g * (out[y, x, c] - low[y, x, c])
 
 
 @nb.njit(cache=True, parallel=True)
@@ -157,15 +223,15 @@ def _telea(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
                      for c in range(img.shape[2])], axis=2).astype(np.float32)
 
 
-def _low_pass(img: np.ndarray, sigma: float) -> np.ndarray:
+def _low_pass(img: np.ndarray, sigma: float, dst: np.ndarray | None = None) -> np.ndarray:
     """Gaussian blur of width ``sigma``; a wide one runs at a fraction of the size, which loses nothing below its
     cut-off and keeps a blur a hundred pixels wide from dominating the stage on large photos."""
     f = max(1, int(sigma // 2))
     if f == 1:
-        return cv2.GaussianBlur(img, (0, 0), sigma)
+        return cv2.GaussianBlur(img, (0, 0), sigma, dst=dst)
     h, w = img.shape[:2]
     small = cv2.resize(img, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
-    return cv2.resize(cv2.GaussianBlur(small, (0, 0), sigma / f), (w, h), interpolation=cv2.INTER_LINEAR)
+    return cv2.resize(cv2.GaussianBlur(small, (0, 0), sigma / f), (w, h), dst=dst, interpolation=cv2.INTER_LINEAR)
 
 
 def _reach(hole: np.ndarray) -> float:

@@ -17,8 +17,6 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
-
 from ganpaint import paths
 from ganpaint.data import center_square, list_images, load_rgb
 from ganpaint.evaluate import cases, image_metrics
@@ -31,11 +29,15 @@ def guides(size: int):
     files = list_images(paths.shared_data("val_xsrc"))
     images = [center_square(load_rgb(f), size) for f in files]
     groups = list(cases(TASKS, DIFFICULTIES, len(images), size, 0))
-    cache = Path.home() / ".cache" / "ganpaint" / "texture_tuning" / f"guides_{size}_{len(images)}.npz"
+    cache = Path.home() / ".cache" / "ganpaint" / "texture_tuning" / f"guides_{size}_{len(images)}_scaled.npz"
     if not cache.exists():
         gan = get_inpainter("gan")
-        fills = {f"{t}_{d}": np.stack([np.asarray(gan(Image.fromarray(im), Image.fromarray(m * 255), detail=False))
-                                       for im, m in zip(images, masks)]) for t, d, masks in groups}
+        strategy = "full" if size <= gan.max_side else "crop"  # what the default strategy ("auto") picks
+        fills = {}
+        for t, d, masks in groups:  # the bare fill (detail=False) and the factor it was upscaled by
+            made = [gan._fill(im, m.astype(bool), strategy, {"progress": None}) for im, m in zip(images, masks)]
+            fills[f"{t}_{d}"] = np.stack([f for f, _ in made])
+            fills[f"upscale_{t}_{d}"] = np.array([u for _, u in made])
         cache.parent.mkdir(parents=True, exist_ok=True)
         np.savez(cache, **fills)
     fills = np.load(cache)
@@ -71,7 +73,8 @@ def main():
         rows = []
         for i, (truth, mask) in enumerate(zip(images, masks)):
             hole = mask.astype(bool)
-            result = np.where(hole[..., None], base.texture_near_hole(truth, hole, fills[key][i]), truth)
+            textured = base.texture_near_hole(truth, hole, fills[key][i], fills[f"upscale_{key}"][i])
+            result = np.where(hole[..., None], textured, truth)
             rows.append(image_metrics(result, truth, hole))
         scores.append((key.rstrip("_-"), np.mean([r["lpips"] for r in rows]), np.mean([r["psnr"] for r in rows])))
     cells = " | ".join(f"{lp:.4f} / {ps:.2f}" for _, lp, ps in scores)
