@@ -102,7 +102,8 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
             scale = np.float32(FEATURES_GROWTH ** ((k - search_top - 1) / 2))
             levels[k] = (np.concatenate([levels[k][0], scale * grads[k][0]], axis=2), levels[k][1])
     rng = np.random.default_rng(SEED if seed is None else seed)
-    reach = _reach(hole)
+    inside = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)  # px to the nearest kept pixel
+    reach = _reach(inside)
     est = nnf = None
     for k in range(len(levels) - 1, -1, -1):
         src, m = levels[k]
@@ -150,8 +151,7 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
     if TEXTURE_GAIN != 1:
         np.copyto(out, rgb, where=~hole[..., None])  # the kept pixels' own grain sets the border's
         low = _low_pass(out, TEXTURE_SIGMA * guide_scale, dst=filled)
-        dist = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
-        _soften(out, low, dist, hole, TEXTURE_GAIN, TEXTURE_NEAR * guide_scale)
+        _soften(out, low, inside, hole, TEXTURE_GAIN, TEXTURE_NEAR * guide_scale)
     np.clip(np.round(out, out=out), 0, 255, out=out)
     result = guide.copy()
     np.copyto(result, out.astype(np.uint8), where=hole[..., None])
@@ -234,11 +234,12 @@ def _low_pass(img: np.ndarray, sigma: float, dst: np.ndarray | None = None) -> n
     return cv2.resize(cv2.GaussianBlur(small, (0, 0), sigma / f), (w, h), dst=dst, interpolation=cv2.INTER_LINEAR)
 
 
-def _reach(hole: np.ndarray) -> float:
-    """How far from the hole sources may lie, in pixels of the full level (inf: anywhere)."""
+def _reach(inside: np.ndarray) -> float:
+    """How far from the hole sources may lie, in pixels of the full level (inf: anywhere); ``inside``: each hole
+    pixel's distance to the nearest kept one."""
     if not REACH:
         return np.inf
-    thickness = 2 * float(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3).max())
+    thickness = 2 * float(inside.max())
     return max(REACH * thickness, REACH_MIN)
 
 

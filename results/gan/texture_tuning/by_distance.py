@@ -34,7 +34,8 @@ def main():
         for i, (truth, mask) in enumerate(zip(images, masks)):
             hole = mask.astype(bool)
             dist = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 3)
-            fills_i = {"network": fills[key][i], "texture": base.texture_near_hole(truth, hole, fills[key][i], fills[f"upscale_{key}"][i]),
+            textured = base.texture_near_hole(truth, hole, fills[key][i], fills[f"upscale_{key}"][i])
+            fills_i = {"network": fills[key][i], "texture": textured,
                        "telea": np.asarray(telea(Image.fromarray(truth), Image.fromarray(mask * 255)))}
             for b in range(len(EDGES) - 1):
                 ring = hole & (dist > EDGES[b]) & (dist <= EDGES[b + 1])

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+
 from ganpaint import paths
 from ganpaint.data import center_square, list_images, load_rgb
 from ganpaint.evaluate import cases, image_metrics
