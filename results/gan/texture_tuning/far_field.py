@@ -1,0 +1,88 @@
+"""What outpainting's PSNR at 256² could still come from (README, ninth step): the committed stage's fills with
+their texture softened far from the border, or made from a guide averaged with its mirror image.
+
+    python results/gan/texture_tuning/far_field.py --size 256 --soften 2:16:0.5:0.5:64   # FINE:WIDE:FINE_GAIN:BAND_GAIN:PX
+    python results/gan/texture_tuning/far_field.py --size 256 --flip                      # guide = mean of G(x), flip G(flip x)
+    python results/gan/texture_tuning/far_field.py --size 256 --soften ... --picture out.jpg --photos 19,52,35,8
+
+``--soften``: after the stage, the fill's grain finer than a Gaussian σ of FINE px is scaled by FINE_GAIN and the band
+between FINE and WIDE px by BAND_GAIN, both reached linearly at PX px from the kept pixels (full strength at the
+border). Prints LPIPS / PSNR per task (tune.py's row) and, with ``--flip``, the bare guides' row too.
+"""
+
+import argparse
+
+import cv2
+import numpy as np
+from PIL import Image
+
+import tune
+from ganpaint.evaluate import image_metrics
+from ganpaint.inpainters import base, get_inpainter
+
+
+def soften(fill: np.ndarray, hole: np.ndarray, fine: float, wide: float, fine_gain: float, band_gain: float,
+           px: float) -> np.ndarray:
+    ramp = np.clip(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3) / px, 0, 1)[..., None]
+    f = fill.astype(np.float32)
+    lo, hi = cv2.GaussianBlur(f, (0, 0), fine), cv2.GaussianBlur(f, (0, 0), wide)
+    out = hi + (1 - (1 - band_gain) * ramp) * (lo - hi) + (1 - (1 - fine_gain) * ramp) * (f - lo)
+    return np.clip(np.round(out), 0, 255).astype(np.uint8)
+
+
+def flipped_guides(images, groups, fills):
+    """The bare fills averaged with the fill of the mirrored photo, mirrored back (the network at full size)."""
+    gan = get_inpainter("gan")
+    out = {}
+    for task, difficulty, masks in groups:
+        key = f"{task}_{difficulty}"
+        out[key] = np.stack([
+            np.round((fills[key][i].astype(np.float32) + gan._fill(
+                np.ascontiguousarray(im[:, ::-1]), np.ascontiguousarray(m[:, ::-1].astype(bool)), "full",
+                {"progress": None})[0][:, ::-1]) / 2).astype(np.uint8)
+            for i, (im, m) in enumerate(zip(images, masks))])
+    return out
+
+
+def row(label, scores):
+    cells = " | ".join(f"{lp:.4f} / {ps:.2f}" for lp, ps in scores)
+    return f"| {label} | {cells} | {np.mean([s[0] for s in scores]):.4f} |"
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--size", type=int, default=256)
+    p.add_argument("--soften", help="FINE:WIDE:FINE_GAIN:BAND_GAIN:PX")
+    p.add_argument("--flip", action="store_true")
+    p.add_argument("--picture", help="a JPEG of outpainted photos: the committed stage | softened | truth")
+    p.add_argument("--photos", default="19,52,35,8")
+    args = p.parse_args()
+    images, groups, fills = tune.guides(args.size)
+    guides = flipped_guides(images, groups, fills) if args.flip else fills
+    textured, bare, made = [], [], {}
+    for task, difficulty, masks in groups:
+        key = f"{task}_{difficulty}"
+        rows, bare_rows = [], []
+        for i, (truth, mask) in enumerate(zip(images, masks)):
+            hole = mask.astype(bool)
+            fill = base.texture_near_hole(truth, hole, guides[key][i], fills[f"upscale_{key}"][i])
+            committed = fill
+            if args.soften:
+                fill = soften(fill, hole, *map(float, args.soften.split(":")))
+            result = np.where(hole[..., None], fill, truth)
+            rows.append(image_metrics(result, truth, hole))
+            bare_rows.append(image_metrics(np.where(hole[..., None], guides[key][i], truth), truth, hole))
+            if key.startswith("outpaint"):
+                made[i] = (np.where(hole[..., None], committed, truth), result, truth)
+        textured.append((np.mean([r["lpips"] for r in rows]), np.mean([r["psnr"] for r in rows])))
+        bare.append((np.mean([r["lpips"] for r in bare_rows]), np.mean([r["psnr"] for r in bare_rows])))
+    print(row(f"{args.size} {'flip ' if args.flip else ''}{args.soften or ''}".strip(), textured))
+    if args.flip:
+        print(row(f"{args.size} the bare guides", bare))
+    if args.picture:
+        strips = [np.concatenate(made[int(i)], 1) for i in args.photos.split(",")]
+        Image.fromarray(np.concatenate(strips, 0)).save(args.picture, quality=90)
+
+
+if __name__ == "__main__":
+    main()
