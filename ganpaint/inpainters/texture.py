@@ -87,14 +87,14 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
     smaller than the photo and upscaled (1: at full size), which sets how far from the border it is trusted."""
     if hole.all() or not hole.any():
         return guide.copy()
-    # Whole-crop passes use copyto with where=, not boolean indexing or np.where: on a stroke across a 12 MP photo
-    # the crop has millions of pixels and those passes cost more than the texture itself.
+    # Whole-crop masked copies go through _paste, not boolean indexing, np.where or copyto(where=): on a stroke
+    # across a 12 MP photo the crop has millions of pixels and those passes cost more than the texture itself.
     known = rgb.astype(np.float32)
-    np.copyto(known, 0.0, where=hole[..., None])
+    _paste(known, np.zeros((1, 1, 3), np.float32), hole, True)
     levels = _pyramid(known, hole)
     search_top = next((k for k, (_, m) in enumerate(levels) if max(m.shape) <= SEARCH_SIDE), len(levels) - 1)
     filled = rgb.astype(np.float32)  # the photo with the guide in the hole (one buffer, reused at the end)
-    np.copyto(filled, guide, where=hole[..., None])
+    _paste(filled, guide, hole, True)
     targets = _guide_targets(levels, filled, hole, search_top, guide_scale) if GUIDE_TERM and FEATURES else {}
     if FEATURES and search_top < len(levels) - 1:  # only above the finest searched level: texture_tuning
         grads = _pyramid(_gradients(known, hole, guide), hole)
@@ -106,6 +106,8 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
     reach = _reach(inside)
     est = nnf = None
     for k in range(len(levels) - 1, -1, -1):
+        if k == 0 and search_top > 0:  # the level above's last vote wrote the full size: voting it again from the
+            break  # upsampled field cost 0.3 s of a 2048² fill for PSNR 0.02-0.06 dB lower at 512² (texture_tuning)
         src, m = levels[k]
         h, w = m.shape
         active = cv2.dilate(m.astype(np.uint8), np.ones((2 * R + 1, 2 * R + 1), np.uint8)) > 0
@@ -136,7 +138,7 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
                 new = cv2.resize(np.ascontiguousarray(est[..., : fine.shape[2]]), (fm.shape[1], fm.shape[0]),
                                  interpolation=cv2.INTER_NEAREST)
                 _vote(fine, fm, nnf, cost, 2, new, FINAL_CLOSEST if k == 1 else 0.0)
-                np.copyto(new, fine, where=~fm[..., None])
+                _paste(new, fine, fm, False)
             else:
                 new = est.copy()
                 closest = FINAL_CLOSEST if k == 0 else 1.0 if CLOSEST_VOTE and passes > 0 else 0.0
@@ -149,13 +151,25 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
     out *= LOW_ALPHA
     out += est
     if TEXTURE_GAIN != 1:
-        np.copyto(out, rgb, where=~hole[..., None])  # the kept pixels' own grain sets the border's
+        _paste(out, rgb, hole, False)  # the kept pixels' own grain sets the border's
         low = _low_pass(out, TEXTURE_SIGMA * guide_scale, dst=filled)
         _soften(out, low, inside, hole, TEXTURE_GAIN, TEXTURE_NEAR * guide_scale)
     np.clip(np.round(out, out=out), 0, 255, out=out)
     result = guide.copy()
-    np.copyto(result, out.astype(np.uint8), where=hole[..., None])
+    _paste(result, out, hole, True)  # exact: out is rounded and clipped
     return result
+
+
+@nb.njit(cache=True, parallel=True)
+def _paste(dst, src, mask, where):
+    """``dst[y, x] = src[y, x]`` where ``mask[y, x] == where`` (a 1x1 ``src``: that value everywhere); 5x faster than
+    ``np.copyto(where=mask[..., None])`` on a 2048² crop, which does not vectorise the broadcast mask."""
+    step = 0 if src.shape[0] == 1 and src.shape[1] == 1 else 1
+    for y in nb.prange(mask.shape[0]):
+        for x in range(mask.shape[1]):
+            if mask[y, x] == where:
+                for c in range(dst.shape[2]):
+                    dst[y, x, c] = src[y * step, x * step, c]
 
 
 def _guide_targets(levels, filled, hole, search_top, guide_scale) -> dict:
