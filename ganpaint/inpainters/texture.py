@@ -284,8 +284,12 @@ def _downsample(img, hole):
     out = np.zeros((nh, nw, nc), np.float32)
     small = np.ones((nh, nw), np.bool_)
     k = np.array([1.0, 5.0, 10.0, 10.0, 5.0, 1.0])
+    # RGB in scalars (the full-size level is the costly one), other channels in ``acc``; fewer than three channels
+    # (the texture features) all go through ``acc``: the scalar path once read and wrote a third channel that was not
+    # there, a row's last pixel racing with the next row's first one (fills changed from run to run under load)
+    first = 3 if nc >= 3 else 0
     for y in nb.prange(nh):
-        acc = np.zeros(max(nc - 3, 1))  # channels past RGB (scalars for RGB: the full-size level is the costly one)
+        acc = np.zeros(max(nc - first, 1))
         for x in range(nw):
             acc[:] = 0.0
             a0 = a1 = a2 = s = 0.0
@@ -298,16 +302,18 @@ def _downsample(img, hole):
                     if xx < 0 or xx >= w or hole[yy, xx]:
                         continue
                     kk = k[dy + 2] * k[dx + 2]
-                    a0 += kk * img[yy, xx, 0]
-                    a1 += kk * img[yy, xx, 1]
-                    a2 += kk * img[yy, xx, 2]
-                    for c in range(3, nc):
-                        acc[c - 3] += kk * img[yy, xx, c]
+                    if first:
+                        a0 += kk * img[yy, xx, 0]
+                        a1 += kk * img[yy, xx, 1]
+                        a2 += kk * img[yy, xx, 2]
+                    for c in range(first, nc):
+                        acc[c - first] += kk * img[yy, xx, c]
                     s += kk
             if s > 0:
-                out[y, x, 0], out[y, x, 1], out[y, x, 2] = a0 / s, a1 / s, a2 / s
-                for c in range(3, nc):
-                    out[y, x, c] = acc[c - 3] / s
+                if first:
+                    out[y, x, 0], out[y, x, 1], out[y, x, 2] = a0 / s, a1 / s, a2 / s
+                for c in range(first, nc):
+                    out[y, x, c] = acc[c - first] / s
                 small[y, x] = False
     return out, small
 
