@@ -332,35 +332,24 @@ def test_detail_gives_an_upscaled_fill_the_photos_texture_back(monkeypatch):
     assert np.array_equal(detailed[~hole], img[~hole])
 
 
-def test_texture_never_reads_the_pixels_under_the_hole_and_is_reproducible():
-    from ganpaint.inpainters.texture import add_texture
-
-    img = _textured_scene(256)
-    hole = np.zeros(img.shape[:2], bool)
-    hole[100:180, 60:200] = True
-    guide = cv2.resize(cv2.resize(img, (64, 64), interpolation=cv2.INTER_AREA), (256, 256), interpolation=cv2.INTER_CUBIC)
-    a, b = img.copy(), img.copy()
-    a[hole], b[hole] = 0, 255
-    out_a, out_b = add_texture(a, hole, guide), add_texture(b, hole, guide)
-    assert np.array_equal(out_a, out_b) and not np.array_equal(out_a[hole], guide[hole])
-    assert np.array_equal(out_a[~hole], guide[~hole])  # only the hole is touched
-    assert not np.array_equal(add_texture(a, hole, guide, seed=1), out_a)  # the seed is what varies it
-
-
-def test_above_the_searched_size_the_texture_still_never_reads_the_hole():
-    """Above 384 px the full size is voted once, from the level above (results/gan/texture_tuning, tenth step)."""
+@pytest.mark.parametrize("size, guide_scale", [(256, 1.0), (512, 512 / 384)])
+def test_texture_never_reads_the_pixels_under_the_hole_and_is_reproducible(size, guide_scale):
+    """At 512² the full size is not searched: the level above's last vote writes it (texture_tuning, tenth step)."""
     from ganpaint.inpainters.texture import SEARCH_SIDE, add_texture
 
-    img = _textured_scene(512)
-    assert max(img.shape[:2]) > SEARCH_SIDE
+    img = _textured_scene(size)
+    assert (size > SEARCH_SIDE) == (size == 512)  # both ways to the full size are covered
+    f = size // 256
     hole = np.zeros(img.shape[:2], bool)
-    hole[200:360, 120:400] = True
-    guide = cv2.resize(cv2.resize(img, (64, 64), interpolation=cv2.INTER_AREA), (512, 512), interpolation=cv2.INTER_CUBIC)
+    hole[100 * f : 180 * f, 60 * f : 200 * f] = True
+    guide = cv2.resize(cv2.resize(img, (64, 64), interpolation=cv2.INTER_AREA), (size, size), interpolation=cv2.INTER_CUBIC)
     a, b = img.copy(), img.copy()
     a[hole], b[hole] = 0, 255
-    out_a = add_texture(a, hole, guide, guide_scale=512 / 384)
-    assert np.array_equal(out_a, add_texture(b, hole, guide, guide_scale=512 / 384))
-    assert np.array_equal(out_a[~hole], guide[~hole]) and not np.array_equal(out_a[hole], guide[hole])
+    out_a = add_texture(a, hole, guide, guide_scale=guide_scale)
+    out_b = add_texture(b, hole, guide, guide_scale=guide_scale)
+    assert np.array_equal(out_a, out_b) and not np.array_equal(out_a[hole], guide[hole])
+    assert np.array_equal(out_a[~hole], guide[~hole])  # only the hole is touched
+    assert not np.array_equal(add_texture(a, hole, guide, seed=1, guide_scale=guide_scale), out_a)  # the seed varies it
 
 
 def test_the_pyramid_averages_any_number_of_channels_alike():

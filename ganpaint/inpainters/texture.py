@@ -105,9 +105,10 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
     inside = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)  # px to the nearest kept pixel
     reach = _reach(inside)
     est = nnf = None
-    for k in range(len(levels) - 1, -1, -1):
-        if k == 0 and search_top > 0:  # the level above's last vote wrote the full size: voting it again from the
-            break  # upsampled field cost 0.3 s of a 2048² fill for PSNR 0.02-0.06 dB lower at 512² (texture_tuning)
+    # An unsearched full size is written by the level above's last vote alone: voting it again from the upsampled
+    # field cost 0.3 s of a 2048² fill for PSNR 0.02-0.06 dB lower at 512² (texture_tuning, tenth step).
+    last = 1 if search_top > 0 else 0
+    for k in range(len(levels) - 1, last - 1, -1):
         src, m = levels[k]
         h, w = m.shape
         active = cv2.dilate(m.astype(np.uint8), np.ones((2 * R + 1, 2 * R + 1), np.uint8)) > 0
@@ -162,8 +163,9 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
 
 @nb.njit(cache=True, parallel=True)
 def _paste(dst, src, mask, where):
-    """``dst[y, x] = src[y, x]`` where ``mask[y, x] == where`` (a 1x1 ``src``: that value everywhere); 5x faster than
-    ``np.copyto(where=mask[..., None])`` on a 2048² crop, which does not vectorise the broadcast mask."""
+    """``dst[y, x] = src[y, x]`` where ``mask[y, x] == where`` (a 1x1 ``src``: that value everywhere); about 4x faster
+    than ``np.copyto(where=mask[..., None])`` on a 2048² crop (11-13 against 46 ms), which does not vectorise the
+    broadcast mask."""
     step = 0 if src.shape[0] == 1 and src.shape[1] == 1 else 1
     for y in nb.prange(mask.shape[0]):
         for x in range(mask.shape[1]):
