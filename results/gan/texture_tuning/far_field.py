@@ -3,11 +3,14 @@ their texture softened far from the border, or made from a guide averaged with i
 
     python results/gan/texture_tuning/far_field.py --size 256 --soften 2:16:0.5:0.5:64   # FINE:WIDE:FINE_GAIN:BAND_GAIN:PX
     python results/gan/texture_tuning/far_field.py --size 256 --flip                      # guide = mean of G(x), flip G(flip x)
+    python results/gan/texture_tuning/far_field.py --size 256 --low-pass 8                # the fills' Gaussian low-pass only
     python results/gan/texture_tuning/far_field.py --size 256 --soften ... --picture out.jpg --photos 19,52,35,8
 
 ``--soften``: after the stage, the fill's grain finer than a Gaussian σ of FINE px is scaled by FINE_GAIN and the band
 between FINE and WIDE px by BAND_GAIN, both reached linearly at PX px from the kept pixels (full strength at the
-border). Prints LPIPS / PSNR per task (tune.py's row) and, with ``--flip``, the bare guides' row too.
+border). ``--low-pass SIGMA``: the fill (and the bare guide) of the photo replaced by its Gaussian low-pass in the
+hole, how good its low frequencies alone are. Prints LPIPS / PSNR per task (tune.py's row) and, with ``--flip`` or
+``--low-pass``, the bare guides' row too.
 """
 
 import argparse
@@ -28,6 +31,11 @@ def soften(fill: np.ndarray, hole: np.ndarray, fine: float, wide: float, fine_ga
     lo, hi = cv2.GaussianBlur(f, (0, 0), fine), cv2.GaussianBlur(f, (0, 0), wide)
     out = hi + (1 - (1 - band_gain) * ramp) * (lo - hi) + (1 - (1 - fine_gain) * ramp) * (f - lo)
     return np.clip(np.round(out), 0, 255).astype(np.uint8)
+
+
+def low_pass(photo: np.ndarray, hole: np.ndarray, truth: np.ndarray, sigma: float) -> np.ndarray:
+    blurred = np.round(cv2.GaussianBlur(photo.astype(np.float32), (0, 0), sigma))
+    return np.where(hole[..., None], np.clip(blurred, 0, 255).astype(np.uint8), truth)
 
 
 def flipped_guides(images, groups, fills):
@@ -54,6 +62,7 @@ def main():
     p.add_argument("--size", type=int, default=256)
     p.add_argument("--soften", help="FINE:WIDE:FINE_GAIN:BAND_GAIN:PX")
     p.add_argument("--flip", action="store_true")
+    p.add_argument("--low-pass", type=float, default=0.0, metavar="SIGMA")
     p.add_argument("--picture", help="a JPEG of outpainted photos: the committed stage | softened | truth")
     p.add_argument("--photos", default="19,52,35,8")
     args = p.parse_args()
@@ -70,14 +79,19 @@ def main():
             if args.soften:
                 fill = soften(fill, hole, *map(float, args.soften.split(":")))
             result = np.where(hole[..., None], fill, truth)
+            bare_fill = np.where(hole[..., None], guides[key][i], truth)
+            if args.low_pass:
+                result, bare_fill = (low_pass(x, hole, truth, args.low_pass) for x in (result, bare_fill))
             rows.append(image_metrics(result, truth, hole))
-            bare_rows.append(image_metrics(np.where(hole[..., None], guides[key][i], truth), truth, hole))
+            bare_rows.append(image_metrics(bare_fill, truth, hole))
             if key.startswith("outpaint"):
                 made[i] = (np.where(hole[..., None], committed, truth), result, truth)
         textured.append((np.mean([r["lpips"] for r in rows]), np.mean([r["psnr"] for r in rows])))
         bare.append((np.mean([r["lpips"] for r in bare_rows]), np.mean([r["psnr"] for r in bare_rows])))
-    print(row(f"{args.size} {'flip ' if args.flip else ''}{args.soften or ''}".strip(), textured))
-    if args.flip:
+    label = [str(args.size)] + ["flip"] * args.flip + [args.soften] * bool(args.soften) + \
+        [f"low-pass {args.low_pass:g}"] * bool(args.low_pass)
+    print(row(" ".join(label), textured))
+    if args.flip or args.low_pass:
         print(row(f"{args.size} the bare guides", bare))
     if args.picture:
         strips = [np.concatenate(made[int(i)], 1) for i in args.photos.split(",")]
