@@ -380,6 +380,57 @@ def test_paste_copies_only_where_the_mask_says():
     assert (dst[~mask] == 0).all() and np.array_equal(dst[mask], src[mask])
 
 
+def test_the_seam_solve_is_the_screened_poisson_solution():
+    """The multigrid solve against a direct one on a hole of a stroke, a blob and a box (with coarse levels that took
+    in partly kept pixels the cycles diverged)."""
+    from ganpaint.inpainters.texture import STEPS, _poisson
+
+    rng = np.random.default_rng(0)
+    h, w, lam = 37, 53, 0.001
+    hole = np.zeros((h, w), np.uint8)
+    cv2.ellipse(hole, (20, 18), (14, 9), 30, 0, 360, 1, -1)
+    cv2.rectangle(hole, (30, 4), (50, 30), 1, -1)
+    cv2.line(hole, (0, 33), (52, 25), 1, 3)
+    hole = hole > 0
+    b = (rng.normal(0, 5, (h, w, 3)) * hole[..., None]).astype(np.float32)
+    ys, xs = np.nonzero(hole)
+    index = {(y, x): i for i, (y, x) in enumerate(zip(ys, xs))}
+    a = np.zeros((len(ys), len(ys)))
+    for i, (y, x) in enumerate(zip(ys, xs)):
+        a[i, i] = lam
+        for dy, dx in STEPS:
+            if 0 <= y + dy < h and 0 <= x + dx < w:
+                a[i, i] += 1
+                if (y + dy, x + dx) in index:
+                    a[i, index[y + dy, x + dx]] = -1
+    direct = np.linalg.solve(a, b[ys, xs])
+    for cycles, tolerance in ((1, 0.15), (8, 1e-3)):
+        c = _poisson(b, hole, lam, cycles)
+        assert (c[~hole] == 0).all()
+        assert np.abs(c[ys, xs] - direct).max() < tolerance * np.abs(direct).max()
+
+
+def test_a_seam_between_two_copies_of_a_smooth_gradient_loses_its_step():
+    """Two copies of a sky ramp taken from different places meet with a step (and step again at the kept pixels);
+    the correction puts the ramp's own gradient there, so the fill becomes the ramp (but for the little the weight
+    on staying put keeps)."""
+    from ganpaint.inpainters.texture import SEAMS, _poisson, _seam_steps
+
+    h, w = 40, 120
+    truth = np.broadcast_to(40 + np.arange(w, dtype=np.float32)[None, :, None], (h, w, 3)).copy()
+    hole = np.zeros((h, w), bool)
+    hole[10:30, 40:80] = True
+    known = truth * ~hole[..., None]
+    ys, xs = np.mgrid[0:h, 0:w]
+    top = np.stack([ys, np.where(xs < 60, xs - 35, xs + 35)], axis=2).astype(np.int32)  # both halves: kept pixels
+    top[~hole] = -1
+    out = truth.copy()
+    out[hole] = known[top[hole][:, 0], top[hole][:, 1]]
+    assert np.abs(np.diff(out[hole.any(1)][:, 39:81], axis=1) - 1).max() == 70  # the step between the copies
+    fixed = out + _poisson(_seam_steps(out, known, hole, top), hole, SEAMS, 8)
+    assert np.abs(out - truth)[hole].max() == 35 and np.abs(fixed - truth)[hole].max() < 1.5
+
+
 def test_gan_fill_gets_the_photos_texture_and_detail_false_is_the_bare_network(gan):
     img = _textured_scene(256)
     mask = np.zeros(img.shape[:2], np.uint8)

@@ -24,6 +24,10 @@ methods copy real texture from the photo. This stage is an exemplar method seede
    network's where the copies drift, the texture stays the photo's; the copies' finest grain is softened away from
    the border (``TEXTURE_GAIN``), where it no longer continues the kept pixels (settings measured in
    results/gan/texture_tuning).
+4. Seams (``SEAMS``): where two neighbouring pixels copy from places that are not neighbours, the step between them
+   becomes a step one of the two sources has there (Poisson image editing, Perez et al. 2003, kept to the seams), the
+   change spread by a screened Poisson solve (full multigrid) that leaves the kept pixels as they are: copies of a sky
+   from two places no longer meet in a visible step.
 
 Hole pixels of the photo are never read: the pyramid averages known pixels only, a source pixel in the hole costs
 the most in a patch distance and never votes. Deterministic: the random search uses seeded generators per band of
@@ -71,6 +75,14 @@ FEATURES_GROWTH = 2.0  # ... at the level above the finest searched one, times t
 GUIDE_TERM = 0.25
 GUIDE_SIGMA = 4 / 256
 GUIDE_TRUST = 51.2
+# Where neighbouring hole pixels copy from sources that are not neighbours (a seam between two copies, or between a
+# copy and the kept pixels), the step between them is replaced by a gradient one of the two sources has there, and
+# the change spread by a screened Poisson solve that is 0 at the kept pixels, with this weight on staying put
+# (0: no seam correction; texture_tuning, eleventh step).
+SEAMS = 0.001
+SEAM_CYCLES = 1  # V-cycles at each level of the full multigrid solve ...
+SEAM_SWEEPS = 2  # ... each with this many Gauss-Seidel sweeps before and after the coarser level's correction
+STEPS = np.array([[0, 1], [0, -1], [1, 0], [-1, 0]])  # a pixel's four neighbours
 SEED = 0  # the random search's default seed (a rerun with another measures the noise floor)
 RETRIES = 20  # random tries for a patch whose match is at the largest distance
 # Vote weight of a patch by its mean per-pixel distance (x 100), linearly interpolated: a close match counts, one
@@ -105,6 +117,7 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
     inside = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)  # px to the nearest kept pixel
     reach = _reach(inside)
     est = nnf = None
+    nothing = np.zeros((1, 1, 2), np.int32)
     # An unsearched full size is written by the level above's last vote alone: voting it again from the upsampled
     # field cost 0.3 s of a 2048² fill for PSNR 0.02-0.06 dB lower at 512² (texture_tuning, tenth step).
     last = 1 if search_top > 0 else 0
@@ -138,12 +151,16 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
                 fine, fm = levels[k - 1]
                 new = cv2.resize(np.ascontiguousarray(est[..., : fine.shape[2]]), (fm.shape[1], fm.shape[0]),
                                  interpolation=cv2.INTER_NEAREST)
-                _vote(fine, fm, nnf, cost, 2, new, FINAL_CLOSEST if k == 1 else 0.0)
+                if k == 1:
+                    top = np.full((fm.shape[0], fm.shape[1], 2), -1, np.int32)
+                _vote(fine, fm, nnf, cost, 2, new, FINAL_CLOSEST if k == 1 else 0.0, top if k == 1 else nothing)
                 _paste(new, fine, fm, False)
             else:
                 new = est.copy()
                 closest = FINAL_CLOSEST if k == 0 else 1.0 if CLOSEST_VOTE and passes > 0 else 0.0
-                _vote(src, m, nnf, cost, 1, new, closest)
+                if k == 0:
+                    top = np.full((h, w, 2), -1, np.int32)
+                _vote(src, m, nnf, cost, 1, new, closest, top if k == 0 else nothing)
             est = new
     # In place where it can be: on a 12 MP crop each fresh full-size buffer costs tens of ms in page faults alone.
     est = est[..., :3]
@@ -155,6 +172,9 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
         _paste(out, rgb, hole, False)  # the kept pixels' own grain sets the border's
         low = _low_pass(out, TEXTURE_SIGMA * guide_scale, dst=filled)
         _soften(out, low, inside, hole, TEXTURE_GAIN, TEXTURE_NEAR * guide_scale)
+    if SEAMS:
+        _paste(out, rgb, hole, False)  # (already there when the grain was softened)
+        out += _poisson(_seam_steps(out, known, hole, top), hole, SEAMS, SEAM_CYCLES)
     np.clip(np.round(out, out=out), 0, 255, out=out)
     result = guide.copy()
     _paste(result, out, hole, True)  # exact: out is rounded and clipped
@@ -438,7 +458,7 @@ def _minimize(t, s, hole, far, active, nnf, cost, passes, seed):
 
 
 @nb.njit(cache=True, parallel=True)
-def _vote(src, hole, nnf, cost, up, out, best):
+def _vote(src, hole, nnf, cost, up, out, best, top):
     """Each hole pixel of ``src``'s level (``up`` times the field's) becomes the similarity-weighted mean of what
     the patches covering it copy there from ``src``, mixed with weight ``best`` with what the closest of them copies
     (1: that copy alone, so texture finer than a patch, such as grain or foliage, is not averaged away); where only
@@ -473,6 +493,8 @@ def _vote(src, hole, nnf, cost, up, out, best):
                         for c in range(3, nc):
                             acc[c - 3] += k * src[sy, sx, c]
                         n += k
+            if top.shape[0] == H:
+                top[Y, X, 0], top[Y, X, 1] = top_y, top_x
             if n > 0:
                 m = 1.0 - best
                 out[Y, X, 0] = best * src[top_y, top_x, 0] + m * a0 / n
@@ -513,3 +535,154 @@ def _upsample_field(nnf, h, w):
             out[0, y, x] = min(max(2 * nnf[0, py, px] + y - 2 * py, 0), h - 1)
             out[1, y, x] = min(max(2 * nnf[1, py, px] + x - 2 * px, 0), w - 1)
     return out
+
+
+@nb.njit(cache=True, parallel=True)
+def _seam_steps(out, known, hole, top):
+    """Each hole pixel's right-hand side of the seam correction: the sum over its four neighbours q of how much the
+    step out[q] - out[p] should change, which is 0 inside one copy (q copies from p's source's neighbour) and at a
+    seam the step one of the two sources has there minus the step in ``out``: of the two (p's source and its
+    neighbour, q's source and its neighbour), the one closer to the step as it is, so a seam between two copies of
+    sky loses its step, but a seam where one source goes on into a branch the fill did not copy is left alone."""
+    h, w = hole.shape
+    b = np.zeros((h, w, 3), np.float32)
+    for y in nb.prange(h):
+        for x in range(w):
+            if not hole[y, x] or top[y, x, 0] < 0:
+                continue
+            sy, sx = top[y, x, 0], top[y, x, 1]
+            for d in range(4):
+                dy, dx = STEPS[d, 0], STEPS[d, 1]
+                qy, qx = y + dy, x + dx
+                if qy < 0 or qy >= h or qx < 0 or qx >= w:
+                    continue
+                if hole[qy, qx]:
+                    ty, tx = top[qy, qx, 0], top[qy, qx, 1]
+                    if ty < 0:
+                        continue
+                else:
+                    ty, tx = qy, qx
+                if ty == sy + dy and tx == sx + dx:
+                    continue  # one copy
+                ok1 = 0 <= sy + dy < h and 0 <= sx + dx < w and not hole[sy + dy, sx + dx]
+                ok2 = 0 <= ty - dy < h and 0 <= tx - dx < w and not hole[ty - dy, tx - dx]
+                e1 = e2 = np.inf
+                if ok1:
+                    e1 = 0.0
+                    for c in range(3):
+                        e1 += abs(known[sy + dy, sx + dx, c] - known[sy, sx, c] - (out[qy, qx, c] - out[y, x, c]))
+                if ok2:
+                    e2 = 0.0
+                    for c in range(3):
+                        e2 += abs(known[ty, tx, c] - known[ty - dy, tx - dx, c] - (out[qy, qx, c] - out[y, x, c]))
+                if not (ok1 or ok2):
+                    continue
+                for c in range(3):
+                    g1 = known[sy + dy, sx + dx, c] - known[sy, sx, c] if ok1 else 0.0
+                    g2 = known[ty, tx, c] - known[ty - dy, tx - dx, c] if ok2 else 0.0
+                    g = g1 if e1 < e2 else g2 if e2 < e1 else (g1 + g2) / 2  # a tie: the mean (symmetric in p, q)
+                    b[y, x, c] -= g - (out[qy, qx, c] - out[y, x, c])
+    return b
+
+
+def _poisson(b: np.ndarray, hole: np.ndarray, lam: float, cycles: int) -> np.ndarray:
+    """The correction c (0 outside the hole) solving lam c_p + sum over neighbours q (c_p - c_q) = b_p in the hole:
+    full multigrid, the coarser problem solved first and its solution refined by V-cycles (a direct solve on a 12 MP
+    hole would take minutes, Gauss-Seidel alone thousands of sweeps for a correction that spreads far at a small
+    ``lam``)."""
+    c = np.zeros_like(b)
+    lam = np.float32(lam)
+    if min(hole.shape) > 4:
+        rc, mc = _restrict(c, b, hole, lam)
+        _prolong(c, _poisson(rc, mc, 4 * lam, cycles), hole, mc)
+    for _ in range(cycles):
+        _v_cycle(c, b, hole, lam)
+    return c
+
+
+def _v_cycle(c, b, m, lam):
+    _smooth(c, b, m, lam, SEAM_SWEEPS)
+    if min(m.shape) <= 4:
+        _smooth(c, b, m, lam, 30)
+        return
+    rc, mc = _restrict(c, b, m, lam)  # the residual's block sums: the coarse equation's right-hand side ...
+    e = np.zeros_like(rc)
+    _v_cycle(e, rc, mc, np.float32(4 * lam))  # ... with the weight 4x (a coarse pixel is four fine ones)
+    _prolong(c, e, m, mc)
+    _smooth(c, b, m, lam, SEAM_SWEEPS)
+
+
+@nb.njit(cache=True, parallel=True)
+def _smooth(c, b, m, lam, sweeps):
+    """Red-black Gauss-Seidel sweeps in the hole (deterministic in parallel: a colour reads only the other)."""
+    h, w = m.shape
+    for _ in range(sweeps):
+        for colour in range(2):
+            for y in nb.prange(h):
+                for x in range((y + colour) % 2, w, 2):
+                    if not m[y, x]:
+                        continue
+                    deg, a0, a1, a2 = _gather(c, b, m, lam, y, x)
+                    c[y, x, 0], c[y, x, 1], c[y, x, 2] = a0 / deg, a1 / deg, a2 / deg
+
+
+@nb.njit(cache=True, inline="always")
+def _gather(c, b, m, lam, y, x):
+    """For the hole pixel (y, x): its diagonal lam + its neighbours in the image, and b plus the neighbours' c (a
+    kept neighbour's is 0)."""
+    h, w = m.shape
+    deg = lam
+    a0, a1, a2 = b[y, x, 0], b[y, x, 1], b[y, x, 2]
+    for d in range(4):
+        qy, qx = y + STEPS[d, 0], x + STEPS[d, 1]
+        if 0 <= qy < h and 0 <= qx < w:
+            deg += 1
+            if m[qy, qx]:
+                a0 += c[qy, qx, 0]
+                a1 += c[qy, qx, 1]
+                a2 += c[qy, qx, 2]
+    return deg, a0, a1, a2
+
+
+@nb.njit(cache=True, parallel=True)
+def _restrict(c, b, m, lam):
+    """The residual b - A c summed over 2x2 blocks, and the coarse hole (blocks wholly in the hole: a coarse pixel
+    that is partly kept would carry the correction into the kept pixels' fixed zero, and the cycles diverged)."""
+    h, w = m.shape
+    H, W = (h + 1) // 2, (w + 1) // 2
+    rc = np.zeros((H, W, 3), np.float32)
+    mc = np.zeros((H, W), np.bool_)
+    for Y in nb.prange(H):
+        for X in range(W):
+            whole = True
+            for y in range(2 * Y, 2 * Y + 2):
+                for x in range(2 * X, 2 * X + 2):
+                    if y >= h or x >= w or not m[y, x]:
+                        whole = False
+                        continue
+                    deg, a0, a1, a2 = _gather(c, b, m, lam, y, x)
+                    rc[Y, X, 0] += a0 - deg * c[y, x, 0]
+                    rc[Y, X, 1] += a1 - deg * c[y, x, 1]
+                    rc[Y, X, 2] += a2 - deg * c[y, x, 2]
+            mc[Y, X] = whole
+    return rc, mc
+
+
+@nb.njit(cache=True, parallel=True)
+def _prolong(c, e, m, mc):
+    """c += the coarse correction e interpolated bilinearly (cell-centred; coarse pixels outside the hole count 0)."""
+    h, w = m.shape
+    H, W = mc.shape
+    for y in nb.prange(h):
+        iy, jy = y // 2, min(max(y // 2 + (1 if y % 2 else -1), 0), H - 1)
+        for x in range(w):
+            if not m[y, x]:
+                continue
+            ix, jx = x // 2, min(max(x // 2 + (1 if x % 2 else -1), 0), W - 1)
+            for k in range(3):
+                v = 0.0
+                for py, wy in ((iy, 0.75), (jy, 0.25)):
+                    for px, wx in ((ix, 0.75), (jx, 0.25)):
+                        if mc[py, px]:
+                            v += wy * wx * e[py, px, k]
+                c[y, x, k] += v
