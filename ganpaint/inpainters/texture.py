@@ -11,8 +11,8 @@ methods copy real texture from the photo. This stage is an exemplar method seede
    pixel the similarity-weighted vote of what the patches covering it copy there. A level's last vote reads its
    sources from the next finer level, so texture is copied at full resolution, never upsampled; the other votes of
    a searched level take each pixel from the closest patch only, so grain finer than a patch is not averaged away;
-   votes into the full size mix that copy and the mean half and half (``FINAL_CLOSEST``): the closest alone puts
-   copies side by side whose grain does not join.
+   votes into the full size mix that copy (three quarters, ``FINAL_CLOSEST``) with the mean: the closest alone put
+   copies side by side whose grain did not join (less so once the seams are corrected, step 4).
    Sources lie near the hole (``REACH``), so a thin stroke takes the texture around it. Above the finest searched
    level a patch is also compared by how busy it is (``FEATURES``, weighted more at coarser levels: the mean
    |gradient| of the full-size photo under each pixel, Newson et al. 2014), which a coarse colour cannot tell: a
@@ -63,7 +63,7 @@ REACH = 3.0
 REACH_MIN = 48.0
 GUIDE = True  # False: the coarsest level's hole starts from OpenCV Telea, not the guide (what the network is worth)
 CLOSEST_VOTE = True  # searched levels vote each pixel from its closest patch (a last, upscaled vote: the mean)
-FINAL_CLOSEST = 0.5  # votes into the full size: this much the closest patch's copy, the rest the mean (texture_tuning)
+FINAL_CLOSEST = 0.75  # votes into the full size: this much the closest patch's copy, the rest the mean (texture_tuning)
 FAR_VOTE = True  # a pixel only distant patches cover takes the closest one's copy, not its upsampled blocky value
 FEATURES = 5.0  # weight of texture features (local mean |gradient|) in the patch distance; 0: RGB only ...
 FEATURES_GROWTH = 2.0  # ... at the level above the finest searched one, times this at each coarser level
