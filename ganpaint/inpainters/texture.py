@@ -117,6 +117,8 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
     inside = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)  # px to the nearest kept pixel
     reach = _reach(inside)
     est = nnf = None
+    # Each hole pixel's source in the final vote, for the seams (a 1x1 stand-in makes the other votes skip it)
+    top = np.full(hole.shape + (2,), -1, np.int32) if SEAMS else np.zeros((1, 1, 2), np.int32)
     nothing = np.zeros((1, 1, 2), np.int32)
     # An unsearched full size is written by the level above's last vote alone: voting it again from the upsampled
     # field cost 0.3 s of a 2048² fill for PSNR 0.02-0.06 dB lower at 512² (texture_tuning, tenth step).
@@ -151,16 +153,12 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
                 fine, fm = levels[k - 1]
                 new = cv2.resize(np.ascontiguousarray(est[..., : fine.shape[2]]), (fm.shape[1], fm.shape[0]),
                                  interpolation=cv2.INTER_NEAREST)
-                if k == 1:
-                    top = np.full((fm.shape[0], fm.shape[1], 2), -1, np.int32)
-                _vote(fine, fm, nnf, cost, 2, new, FINAL_CLOSEST if k == 1 else 0.0, top if k == 1 else nothing)
+                _vote(fine, fm, nnf, cost, 2, new, FINAL_CLOSEST if k == 1 else 0.0, top if k == last else nothing)
                 _paste(new, fine, fm, False)
             else:
                 new = est.copy()
                 closest = FINAL_CLOSEST if k == 0 else 1.0 if CLOSEST_VOTE and passes > 0 else 0.0
-                if k == 0:
-                    top = np.full((h, w, 2), -1, np.int32)
-                _vote(src, m, nnf, cost, 1, new, closest, top if k == 0 else nothing)
+                _vote(src, m, nnf, cost, 1, new, closest, top if k == last else nothing)
             est = new
     # In place where it can be: on a 12 MP crop each fresh full-size buffer costs tens of ms in page faults alone.
     est = est[..., :3]
@@ -168,12 +166,12 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
     out = _low_pass(filled, max(LOW_SIGMA * max(hole.shape), 0.5))
     out *= LOW_ALPHA
     out += est
+    if TEXTURE_GAIN != 1 or SEAMS:
+        _paste(out, rgb, hole, False)  # the kept pixels' own grain sets the border's, and their steps the seams'
     if TEXTURE_GAIN != 1:
-        _paste(out, rgb, hole, False)  # the kept pixels' own grain sets the border's
         low = _low_pass(out, TEXTURE_SIGMA * guide_scale, dst=filled)
         _soften(out, low, inside, hole, TEXTURE_GAIN, TEXTURE_NEAR * guide_scale)
     if SEAMS:
-        _paste(out, rgb, hole, False)  # (already there when the grain was softened)
         out += _poisson(_seam_steps(out, known, hole, top), hole, SEAMS, SEAM_CYCLES)
     np.clip(np.round(out, out=out), 0, 255, out=out)
     result = guide.copy()

@@ -24,8 +24,7 @@ def main():
     p.add_argument("--zoom", type=int, default=2)
     args = p.parse_args()
     images, groups, fills = tune.guides(256)
-    key = next(f"{t}_{d}" for t, d, _ in groups if f"{t}_{d}".rstrip("_-") == args.task)
-    masks = next(m for t, d, m in groups if f"{t}_{d}" == key)
+    key, masks = next((f"{t}_{d}", m) for t, d, m in groups if f"{t}_{d}".rstrip("_-") == args.task)
     modules = [tune.texture_with(s.split()).add_texture for s in args.settings]
     rows = []
     for i in map(int, args.photos.split(",")):
