@@ -410,6 +410,27 @@ def test_the_seam_solve_is_the_screened_poisson_solution():
         assert np.abs(c[ys, xs] - direct).max() < tolerance * np.abs(direct).max()
 
 
+def test_a_copy_from_the_targets_own_rows_costs_less():
+    """Scenery is layered in rows: of sources with the same patch, the one on the target's rows is the closest
+    match, each by exactly its offset's cost."""
+    from ganpaint.inpainters.texture import DX_TERM, DY_TERM, R, _dist
+
+    rng = np.random.default_rng(0)
+    h, w = 64, 96
+    img = rng.uniform(0, 255, (h, w, 3)).astype(np.float32)
+    patch = img[30 - R:31 + R, 20 - R:21 + R].copy()
+    for y, x in ((30, 70), (50, 20), (6, 80)):  # the same patch on the target's row, 20 and 24 rows off
+        img[y - R:y + R + 1, x - R:x + R + 1] = patch
+    hole, far = np.zeros((h, w), bool), np.zeros((h, w), bool)
+    assert DY_TERM > 0
+    same_row, off_row, further = (_dist(img, 30, 20, img, hole, far, y, x, 1.0) for y, x in ((30, 70), (50, 20),
+                                                                                            (6, 80)))
+    assert same_row == pytest.approx(DX_TERM * (50 / w) ** 2) and same_row < off_row < further
+    assert off_row == pytest.approx(DY_TERM * (20 / h) ** 2)
+    assert further == pytest.approx(DY_TERM * (24 / h) ** 2 + DX_TERM * (60 / w) ** 2)
+    assert _dist(img, 30, 20, img, hole, far, 30, 20, 1.0) == 0.0  # itself
+
+
 def test_a_seam_between_two_copies_of_a_smooth_gradient_loses_its_step():
     """Two copies of a sky ramp taken from different places meet with a step (and step again at the kept pixels);
     the correction puts the ramp's own gradient there, so the fill becomes the ramp (but for the little the weight

@@ -19,7 +19,8 @@ methods copy real texture from the photo. This stage is an exemplar method seede
    smooth guide otherwise matches smooth sources best and a hole in frost or foliage got a flat block. In the hole
    these features start from the border (Telea), not from the guide. There a patch is also compared by its low
    frequencies against the guide's (``GUIDE_TERM``), trusted near the kept pixels only (``GUIDE_TRUST``): the search
-   picks copies that agree with the network's layout where the network is reliable.
+   picks copies that agree with the network's layout where the network is reliable. A copy from far off the
+   target's rows costs a little more (``DY_TERM``): scenery is layered in rows.
 3. The result's low frequencies are pulled halfway to the guide's (``LOW_ALPHA``): colours and gradients stay the
    network's where the copies drift, the texture stays the photo's; the copies' finest grain is softened away from
    the border (``TEXTURE_GAIN``), where it no longer continues the kept pixels (settings measured in
@@ -89,6 +90,12 @@ RETRIES = 20  # random tries for a patch whose match is at the largest distance
 # beyond 0.1 does not (Wexler et al.'s similarity, in the table PyPatchMatch uses).
 SIMILARITY = np.array([1.0, 0.99, 0.96, 0.83, 0.38, 0.11, 0.02, 0.005, 0.0006, 0.0001, 0.0, 0.0])
 SSD_SCALE = 255.0 * 255.0  # per-pixel distance: RGB SSD / this (sharper vote weights than 9x: texture_tuning)
+# A source (dy, dx) away from the target adds DY_TERM (dy / height)² + DX_TERM (dx / width)² to the patch distance:
+# scenery is layered in rows (sky brightening to the horizon, shore, ground), so among equally good copies one from
+# the target's own rows is likelier right (texture_tuning, fourteenth step). Nearby columns (DX_TERM 0.05) raised
+# outpainting's PSNR at 256² by 0.16 dB but cost LPIPS at 512² (+0.8 %): off.
+DY_TERM = 0.05
+DX_TERM = 0.0
 
 
 def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int | None = None,
@@ -350,13 +357,16 @@ def _similarity(d):
 @nb.njit(cache=True, inline="always")
 def _dist(t, ty, tx, s, hole, far, sy, sx, best):
     """Mean over the 7x7 patch of the per-pixel distance in [0, 1] between the estimate at (ty, tx) and the photo
-    at (sy, sx); a pixel off the image's interior or in the hole costs 1. Stops once it exceeds ``best``."""
+    at (sy, sx); a pixel off the image's interior or in the hole costs 1; plus the cost of the offset (``DY_TERM``,
+    ``DX_TERM``). Stops once it exceeds ``best``."""
     h, w = hole.shape
     if far[sy, sx]:
         return 1.0
     n = (2 * R + 1) * (2 * R + 1)
     limit = best * n
     d = 0.0
+    if DY_TERM or DX_TERM:
+        d = (DY_TERM * ((ty - sy) / h) ** 2 + DX_TERM * ((tx - sx) / w) ** 2) * n
     for dy in range(-R, R + 1):
         y1, y2 = ty + dy, sy + dy
         for dx in range(-R, R + 1):
