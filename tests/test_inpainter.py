@@ -584,7 +584,9 @@ def test_the_texture_stage_fills_a_thin_stroke_from_around_it_not_from_a_far_smo
 def test_a_large_hole_in_a_busy_texture_is_not_filled_from_a_smooth_region_of_the_same_colour(monkeypatch):
     """A smooth guide matches smooth sources best at the coarse levels, where a fine texture averages out to its mean:
     a hole in frost took a flat block of the pale sky beside it (results/gan/texture_tuning, FEATURES). How busy a
-    patch is now counts there, so the fill is as busy as the texture around it; without that it is flat."""
+    patch is now counts there, so the fill is as busy as the texture around it; without that it is much flatter
+    (flat with no offset prior; the column prior, DX_TERM, now keeps part of it busy: sources above and below the
+    hole are frost)."""
     from ganpaint.inpainters import texture
 
     rng = np.random.default_rng(0)
@@ -598,9 +600,10 @@ def test_a_large_hole_in_a_busy_texture_is_not_filled_from_a_smooth_region_of_th
         return np.abs(np.diff(out.astype(float), axis=1))[hole[:, 1:] & hole[:, :-1]].mean()
 
     texture_level = busy(img)  # the texture's own: about 60
-    assert busy(texture.add_texture(img, hole, guide)) > 0.6 * texture_level
+    with_features = busy(texture.add_texture(img, hole, guide))  # about 40
+    assert with_features > 0.6 * texture_level
     monkeypatch.setattr(texture, "FEATURES", 0.0)
-    assert busy(texture.add_texture(img, hole, guide)) < 0.3 * texture_level
+    assert busy(texture.add_texture(img, hole, guide)) < with_features - 0.1 * texture_level  # about 30
 
 
 def test_far_apart_holes_are_textured_each_on_its_own_crop_and_never_read(monkeypatch):
