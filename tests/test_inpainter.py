@@ -1,6 +1,8 @@
 import io
 import json
+import platform
 import shutil
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -450,6 +452,43 @@ def test_a_seam_between_two_copies_of_a_smooth_gradient_loses_its_step():
     assert np.abs(np.diff(out[hole.any(1)][:, 39:81], axis=1) - 1).max() == 70  # the step between the copies
     fixed = out + _poisson(_seam_steps(out, known, hole, top), hole, SEAMS, 8)
     assert np.abs(out - truth)[hole].max() == 35 and np.abs(fixed - truth)[hole].max() < 1.5
+
+
+_FAULTS = """
+import resource, sys
+import numpy as np
+sys.path.insert(0, {tests!r})
+from test_inpainter import _textured_scene
+from ganpaint.inpainters.texture import add_texture
+img = _textured_scene(1800)  # float RGB buffers of 39 MB: over glibc's largest threshold for keeping them
+hole = np.zeros(img.shape[:2], bool)
+hole[700:1000, 800:1100] = True
+faults = []
+for _ in range(3):
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    add_texture(img, hole, img)
+    faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+print(min(faults[1:]))
+"""
+
+
+@pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc", reason="glibc's heap only")
+def test_a_second_large_fill_reuses_the_first_ones_memory(tmp_path):
+    """Buffers over 32 MB stay in the heap once freed: the page faults that made 2048² timings swing by half a second
+    are paid once per process, not once per fill. With malloc left alone (GANPAINT_MALLOC=system) they come back."""
+    import os
+    import subprocess
+    import sys
+
+    script = _FAULTS.format(tests=str(Path(__file__).parent))
+
+    def faults(**env):
+        run = subprocess.run([sys.executable, "-c", script], env={**os.environ, **env}, capture_output=True, text=True,
+                             check=True)
+        return int(run.stdout.split()[-1])
+
+    kept, system = faults(), faults(GANPAINT_MALLOC="system")
+    assert kept < 500 < 2000 < system
 
 
 def test_gan_fill_gets_the_photos_texture_and_detail_false_is_the_bare_network(gan):

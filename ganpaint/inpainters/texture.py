@@ -38,6 +38,12 @@ rows, and the bands are fixed, so results do not depend on the thread count.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
+import os
+import platform
+
 import cv2
 import numba as nb
 import numpy as np
@@ -97,6 +103,11 @@ SSD_SCALE = 255.0 * 255.0  # per-pixel distance: RGB SSD / this (sharper vote we
 # as Telea's diffusion does (outpainting's PSNR +0.1 dB at 256²); at 0.05 it cost LPIPS at 512² (+0.8 %).
 DY_TERM = 0.05
 DX_TERM = 0.01
+# glibc gives a freed buffer of over 32 MB back to the kernel, and a 2048² fill makes dozens: each fill then paid about
+# 25 000 page faults, 0.1-0.5 s of kernel time on the 2-core CPU and most of its run-to-run spread. Served from the
+# heap and kept there (until more than HEAP_KEEP bytes are free at its top), the next fill reuses them. Process-wide;
+# GANPAINT_MALLOC=system leaves malloc as it is.
+HEAP_KEEP = 2 * 2**30
 
 
 def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int | None = None,
@@ -107,6 +118,7 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
     smaller than the photo and upscaled (1: at full size), which sets how far from the border it is trusted."""
     if hole.all() or not hole.any():
         return guide.copy()
+    keep_freed_memory()
     # Whole-crop masked copies go through _paste, not boolean indexing, np.where or copyto(where=): on a stroke
     # across a 12 MP photo the crop has millions of pixels and those passes cost more than the texture itself.
     known = rgb.astype(np.float32)
@@ -185,6 +197,21 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
     result = guide.copy()
     _paste(result, out, hole, True)  # exact: out is rounded and clipped
     return result
+
+
+@functools.cache
+def keep_freed_memory() -> bool:
+    """Large buffers from glibc's heap, kept there once freed (``HEAP_KEEP``); False where that is not glibc or the
+    environment says ``GANPAINT_MALLOC=system``."""
+    if os.environ.get("GANPAINT_MALLOC") == "system" or platform.system() != "Linux" or \
+            platform.libc_ver()[0] != "glibc":
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return False
+    m_trim_threshold, m_mmap_max = -1, -4  # malloc.h
+    return bool(libc.mallopt(m_mmap_max, 0)) and bool(libc.mallopt(m_trim_threshold, HEAP_KEEP))
 
 
 @nb.njit(cache=True, parallel=True)
@@ -312,10 +339,10 @@ def _downsample(img, hole):
     out = np.zeros((nh, nw, nc), np.float32)
     small = np.ones((nh, nw), np.bool_)
     k = np.array([1.0, 5.0, 10.0, 10.0, 5.0, 1.0])
-    # RGB in scalars (the full-size level is the costly one), other channels in ``acc``; fewer than three channels
-    # (the texture features) all go through ``acc``: the scalar path once read and wrote a third channel that was not
-    # there, a row's last pixel racing with the next row's first one (fills changed from run to run under load)
-    first = 3 if nc >= 3 else 0
+    # Up to three channels in scalars (the full-size level is the costly one), more in ``acc``. The scalar path once
+    # read and wrote a third channel the two texture features do not have, a row's last pixel racing with the next
+    # row's first one (fills changed from run to run under load): each scalar now stands for a channel that exists.
+    first = min(nc, 3)
     for y in nb.prange(nh):
         acc = np.zeros(max(nc - first, 1))
         for x in range(nw):
@@ -330,16 +357,20 @@ def _downsample(img, hole):
                     if xx < 0 or xx >= w or hole[yy, xx]:
                         continue
                     kk = k[dy + 2] * k[dx + 2]
-                    if first:
-                        a0 += kk * img[yy, xx, 0]
+                    a0 += kk * img[yy, xx, 0]
+                    if first > 1:
                         a1 += kk * img[yy, xx, 1]
+                    if first > 2:
                         a2 += kk * img[yy, xx, 2]
                     for c in range(first, nc):
                         acc[c - first] += kk * img[yy, xx, c]
                     s += kk
             if s > 0:
-                if first:
-                    out[y, x, 0], out[y, x, 1], out[y, x, 2] = a0 / s, a1 / s, a2 / s
+                out[y, x, 0] = a0 / s
+                if first > 1:
+                    out[y, x, 1] = a1 / s
+                if first > 2:
+                    out[y, x, 2] = a2 / s
                 for c in range(first, nc):
                     out[y, x, c] = acc[c - first] / s
                 small[y, x] = False
