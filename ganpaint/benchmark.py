@@ -102,7 +102,10 @@ def worker(method: str, size: int, repeats: int, device: str, steps: int, gan_va
         inp(image, mask, strategy=strategy, detail=detail)
         sync()
         times.append((time.perf_counter() - t) * 1000)
+    # The median is the figure; each run's time is kept too, since on a shared CPU the same code took 1.5x as long from
+    # one minute to the next (README, Speed), and the fastest run is the least disturbed measure of the code itself.
     row = {"method": method, "size": size, "device": device, "ms": statistics.median(times), "repeats": repeats,
+           "ms_min": min(times), "ms_runs": [round(t, 1) for t in times],
            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "parameters": inp.parameters,
            "weights_mb": round(weights_mb, 2), "note": note + ("" if detail else ", no detail"), "strategy": strategy,
            "detail": detail,

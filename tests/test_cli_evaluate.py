@@ -96,6 +96,7 @@ def test_benchmark_writes_every_field(tiny_weights, tmp_path):
     assert [(r["method"], r["size"]) for r in rows] == [("gan", 64), ("gan", 320), ("telea", 64), ("telea", 320)]
     for r in rows:
         assert r["ms"] > 0 and r["peak_mb"] > 50 and r["repeats"] == 2 and r["strategy"] == "auto" and r["detail"] is True
+        assert len(r["ms_runs"]) == 2 and abs(r["ms_min"] - min(r["ms_runs"])) <= 0.05 and r["ms_min"] <= r["ms"]
     assert rows[0]["parameters"] > 0 and rows[2]["parameters"] == 0
     # the GAN fills a 320² photo at its 256 px working resolution; OpenCV at full size
     assert [r["fills_at"] for r in rows] == [64, 256, 64, 320]
