@@ -697,6 +697,34 @@ def test_the_copies_grain_keeps_its_contrast_at_the_border_and_softens_away_from
     assert grain(texture.add_texture(img, hole, guide), far) > 0.9 * photo
 
 
+def test_copied_structure_keeps_its_contrast_at_the_border_and_fades_to_band_gain_far_from_it(monkeypatch):
+    """Far out a copied branch or ridge is rarely where the photo had one (texture_tuning, sixteenth step): the band
+    between the grain and BAND_SIGMA keeps its contrast at the border and falls to BAND_GAIN of it at BAND_FAR px."""
+    from ganpaint.inpainters import texture
+
+    rng = np.random.default_rng(0)
+    blobs = cv2.GaussianBlur(rng.normal(0, 1, (320, 320)).astype(np.float32), (0, 0), 5)
+    img = np.clip(128 + 60 * blobs / blobs.std(), 0, 255)[..., None].repeat(3, 2).astype(np.uint8)
+    hole = np.zeros((320, 320), bool)
+    hole[64:256, 64:256] = True  # up to 96 px from the kept pixels
+    guide = np.where(hole[..., None], np.uint8(128), img)
+    dist = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
+    near, far = hole & (dist <= 3), dist >= texture.BAND_FAR
+
+    def band(out, region):
+        g = out.astype(np.float32).mean(2)
+        return np.abs(cv2.GaussianBlur(g, (0, 0), texture.TEXTURE_SIGMA) -
+                      cv2.GaussianBlur(g, (0, 0), texture.BAND_SIGMA))[region].mean()
+
+    faded, gain = texture.add_texture(img, hole, guide), texture.BAND_GAIN
+    monkeypatch.setattr(texture, "BAND_GAIN", 1.0)
+    kept = texture.add_texture(img, hole, guide)
+    assert band(kept, near) > 0 and band(kept, far) > 0
+    assert band(faded, near) > 0.9 * band(kept, near)
+    assert band(faded, far) < 0.75 * band(kept, far)  # faded far out ...
+    assert 0.8 * gain < band(faded, far) / band(kept, far) < 1.25 * gain  # ... to about BAND_GAIN (the blur reaches in)
+
+
 def test_the_texture_stage_learns_by_how_much_the_fill_was_upscaled(monkeypatch):
     """How far from the border the guide is trusted, and how coarse the softened grain is, follow the resolution the
     fill was made at: the stage is told the factor (1 for a fill made at full size)."""

@@ -24,8 +24,9 @@ methods copy real texture from the photo. This stage is an exemplar method seede
    little (``DX_TERM``).
 3. The result's low frequencies are pulled halfway to the guide's (``LOW_ALPHA``): colours and gradients stay the
    network's where the copies drift, the texture stays the photo's; the copies' finest grain is softened away from
-   the border (``TEXTURE_GAIN``), where it no longer continues the kept pixels (settings measured in
-   results/gan/texture_tuning).
+   the border (``TEXTURE_GAIN``), where it no longer continues the kept pixels, and their structure (up to
+   ``BAND_SIGMA``) fades to ``BAND_GAIN`` far from it, where a copied branch is rarely where the photo had one
+   (settings measured in results/gan/texture_tuning).
 4. Seams (``SEAMS``): where two neighbouring pixels copy from places that are not neighbours, the step between them
    becomes a step one of the two sources has there (Poisson image editing, Perez et al. 2003, kept to the seams), the
    change spread by a screened Poisson solve (full multigrid) that leaves the kept pixels as they are: copies of a sky
@@ -64,6 +65,13 @@ LOW_SIGMA = 4 / 256  # ... below this Gaussian sigma, as a fraction of the long 
 TEXTURE_GAIN = 0.7
 TEXTURE_SIGMA = 2.0
 TEXTURE_NEAR = 16.0
+# The copies' structure (the band between Gaussian sigmas of TEXTURE_SIGMA and BAND_SIGMA px of the guide) falls
+# linearly from full contrast at the border to BAND_GAIN of it at BAND_FAR px: far out a copied branch or ridge is
+# rarely where the photo had one, and this band is most of what such a copy costs in PSNR (texture_tuning, sixteenth
+# step); the grain finer than it keeps what TEXTURE_GAIN leaves it.
+BAND_GAIN = 0.5
+BAND_SIGMA = 24.0
+BAND_FAR = 64.0
 BANDS = 8  # row bands searched in parallel; fixed, so results do not depend on the thread count
 # Sources lie within REACH x the hole's thickness (at least REACH_MIN px) of it: patch distances favour smooth
 # sources, so a thin stroke through rock took a far lake's flat colour (results/gan/thin_stroke).
@@ -188,9 +196,11 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
     out += est
     if TEXTURE_GAIN != 1 or SEAMS:
         _paste(out, rgb, hole, False)  # the kept pixels' own grain sets the border's, and their steps the seams'
-    if TEXTURE_GAIN != 1:
+    if TEXTURE_GAIN != 1 or BAND_GAIN != 1:
         low = _low_pass(out, TEXTURE_SIGMA * guide_scale, dst=filled)
-        _soften(out, low, inside, hole, TEXTURE_GAIN, TEXTURE_NEAR * guide_scale)
+        wide = _low_pass(out, BAND_SIGMA * guide_scale) if BAND_GAIN != 1 else low
+        _soften(out, low, wide, inside, hole, TEXTURE_GAIN, TEXTURE_NEAR * guide_scale, BAND_GAIN,
+                BAND_FAR * guide_scale)
     if SEAMS:
         out += _poisson(_seam_steps(out, known, hole, top), hole, SEAMS, SEAM_CYCLES)
     np.clip(np.round(out, out=out), 0, 255, out=out)
@@ -249,16 +259,19 @@ def _guide_targets(levels, filled, hole, search_top, guide_scale) -> dict:
 
 
 @nb.njit(cache=True, parallel=True)
-def _soften(out, low, dist, hole, gain, near):
-    """In the hole, in place: the grain (``out`` minus its low-pass) times a gain falling from 1 at the border to
-    ``gain`` over ``near`` px (one pass, no full-size temporaries: on a 12 MP crop those cost more than the rest)."""
+def _soften(out, low, wide, dist, hole, gain, near, band_gain, far):
+    """In the hole, in place: the grain (``out`` minus its low-pass ``low``) times a gain falling from 1 at the border
+    to ``gain`` over ``near`` px, and the band between ``low`` and the wider low-pass ``wide`` times one falling
+    linearly to ``band_gain`` at ``far`` px (one pass, no full-size temporaries: on a 12 MP crop those cost more than
+    the rest)."""
     h, w = hole.shape
     for y in nb.prange(h):
         for x in range(w):
             if hole[y, x]:
                 g = np.float32(1 - (1 - gain) * (1 - np.exp(-dist[y, x] / near)))
+                b = np.float32(1 - (1 - band_gain) * min(dist[y, x] / far, 1.0))
                 for c in range(3):
-                    out[y, x, c] = low[y, x, c] + g * (out[y, x, c] - low[y, x, c])
+                    out[y, x, c] = wide[y, x, c] + b * (low[y, x, c] - wide[y, x, c]) + g * (out[y, x, c] - low[y, x, c])
 
 
 @nb.njit(cache=True, parallel=True)
