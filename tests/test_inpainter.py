@@ -725,6 +725,50 @@ def test_copied_structure_keeps_its_contrast_at_the_border_and_fades_to_band_gai
     assert 0.8 * gain < band(faded, far) / band(kept, far) < 1.25 * gain  # ... to about BAND_GAIN (the blur reaches in)
 
 
+@pytest.mark.parametrize("side", ["left", "right", "top", "bottom"])
+def test_hole_pixels_on_the_photos_edge_take_copies_not_the_guide(monkeypatch, side):
+    """The outermost row or column of an outpainted frame is copied like the rest: the patch distance once counted a
+    target pixel on the photo's edge as unmatched whatever the source, so the search aligned it with a source pixel
+    in the hole, nothing voted there and a line of the guide's raw colour stayed along the frame."""
+    from ganpaint.inpainters import texture
+
+    monkeypatch.setattr(texture, "LOW_ALPHA", 0.0)  # the result is the copies alone
+    img = np.zeros((256, 256, 3), np.uint8)
+    img[:] = (90, 140, 220)
+    hole = np.zeros((256, 256), bool)
+    hole[{"left": np.s_[:, :128], "right": np.s_[:, 128:], "top": np.s_[:128], "bottom": np.s_[128:]}[side]] = True
+    guide = np.where(hole[..., None], np.uint8(30), img)
+    out = texture.add_texture(img, hole, guide)
+    assert (out == img).all()
+
+
+def test_the_pull_takes_the_guides_colour_near_the_border_and_only_its_grey_level_far_from_it(monkeypatch):
+    """Far from the kept pixels a network's fill drifts into tints (a purple sky): there the pull toward the guide
+    moves the grey level only, and the copies keep the photo's colour (texture_tuning, seventeenth step)."""
+    from ganpaint.inpainters import texture
+
+    img = np.zeros((256, 256, 3), np.uint8)
+    img[:] = (90, 140, 220)  # a blue sky
+    hole = np.zeros((256, 256), bool)
+    hole[:, 128:] = True  # outpainted: up to 128 px from the kept pixels
+    guide = img.copy()
+    guide[hole] = (130, 100, 220)  # the same grey level, tinted purple
+    dist = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
+    near, far = hole & (dist >= 8) & (dist <= 12), dist >= 3 * texture.CHROMA_TRUST
+
+    def tint(out, region):  # mean |red - blue shift| from the sky's own colour
+        return np.abs(out[region].astype(np.float32) - img[0, 0]).mean(0)[:2].mean()
+
+    faded = texture.add_texture(img, hole, guide)
+    monkeypatch.setattr(texture, "CHROMA_TRUST", 0.0)
+    pulled = texture.add_texture(img, hole, guide)
+    assert tint(pulled, far) > 15  # the halfway pull: 20 levels of purple far out
+    assert tint(faded, far) < 3  # the sky's own colour, but for a level or two the structure's fade blurs in
+    assert tint(faded, near) > 0.5 * tint(pulled, near)  # near the border the guide's colour is trusted
+    grey = faded[hole].astype(np.float32).mean(1)
+    assert np.abs(grey - img[0, 0].mean()).max() <= 2  # the grey level untouched either way
+
+
 def test_the_texture_stage_learns_by_how_much_the_fill_was_upscaled(monkeypatch):
     """How far from the border the guide is trusted, and how coarse the softened grain is, follow the resolution the
     fill was made at: the stage is told the factor (1 for a fill made at full size)."""

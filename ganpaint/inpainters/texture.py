@@ -23,7 +23,9 @@ methods copy real texture from the photo. This stage is an exemplar method seede
    target's rows costs a little more (``DY_TERM``; scenery is layered in rows), and one from far off its columns a
    little (``DX_TERM``).
 3. The result's low frequencies are pulled halfway to the guide's (``LOW_ALPHA``): colours and gradients stay the
-   network's where the copies drift, the texture stays the photo's; the copies' finest grain is softened away from
+   network's where the copies drift, the texture stays the photo's. Far from the border only the grey level is
+   pulled (the colour's pull fades over ``CHROMA_TRUST``): there a network drifts into tints, a purple or green cast
+   in a sky, and the copies' own colours are the photo's. The copies' finest grain is softened away from
    the border (``TEXTURE_GAIN``), where it no longer continues the kept pixels, and their structure (up to
    ``BAND_SIGMA``) fades to ``BAND_GAIN`` far from it, where a copied branch is rarely where the photo had one
    (settings measured in results/gan/texture_tuning).
@@ -58,6 +60,10 @@ NNF_MAX = 7  # ... of min(7, 1 + k) passes
 FINE_ITERS = 1  # ... and the finest searched one this many
 LOW_ALPHA = 0.5  # how far the fill's low frequencies move to the guide's
 LOW_SIGMA = 4 / 256  # ... below this Gaussian sigma, as a fraction of the long side
+# The pull's colour (its RGB minus its grey level) fades as exp(-px from the kept pixels / CHROMA_TRUST px of the
+# guide): near the border the network's colours are the best guess, far out its tints are not (texture_tuning,
+# seventeenth step).
+CHROMA_TRUST = 32.0
 # The copies' grain (finer than a Gaussian sigma of TEXTURE_SIGMA px of the guide's own resolution) keeps its full
 # contrast at the border, where it continues the kept pixels' grain, and falls to TEXTURE_GAIN of it over
 # TEXTURE_NEAR px (of the guide) from there: further out it is uncorrelated with the truth, and at full strength it
@@ -181,17 +187,21 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
                 fine, fm = levels[k - 1]
                 new = cv2.resize(np.ascontiguousarray(est[..., : fine.shape[2]]), (fm.shape[1], fm.shape[0]),
                                  interpolation=cv2.INTER_NEAREST)
-                _vote(fine, fm, nnf, cost, 2, new, FINAL_CLOSEST if k == 1 else 0.0, top if k == last else nothing)
+                _vote(fine, fm, nnf, cost, 2, new, FINAL_CLOSEST if k == 1 else 0.0, top if k == last else nothing,
+                      k == last)
                 _paste(new, fine, fm, False)
             else:
                 new = est.copy()
                 closest = FINAL_CLOSEST if k == 0 else 1.0 if CLOSEST_VOTE and passes > 0 else 0.0
-                _vote(src, m, nnf, cost, 1, new, closest, top if k == last else nothing)
+                _vote(src, m, nnf, cost, 1, new, closest, top if k == last else nothing,
+                      k == last and it == iters - 1)
             est = new
     # In place where it can be: on a 12 MP crop each fresh full-size buffer costs tens of ms in page faults alone.
     est = est[..., :3]
     filled -= est
     out = _low_pass(filled, max(LOW_SIGMA * max(hole.shape), 0.5))
+    if CHROMA_TRUST:
+        _fade_colour(out, inside, hole, np.float32(CHROMA_TRUST * guide_scale))
     out *= LOW_ALPHA
     out += est
     if TEXTURE_GAIN != 1 or SEAMS:
@@ -272,6 +282,18 @@ def _soften(out, low, wide, dist, hole, gain, near, band_gain, far):
                 b = np.float32(1 - (1 - band_gain) * min(dist[y, x] / far, 1.0))
                 for c in range(3):
                     out[y, x, c] = wide[y, x, c] + b * (low[y, x, c] - wide[y, x, c]) + g * (out[y, x, c] - low[y, x, c])
+
+
+@nb.njit(cache=True, parallel=True)
+def _fade_colour(pull, dist, hole, trust):
+    """In the hole, in place: the pull's colour (each channel minus the pixels' grey) times exp(-dist / trust)."""
+    for y in nb.prange(hole.shape[0]):
+        for x in range(hole.shape[1]):
+            if hole[y, x]:
+                t = np.float32(np.exp(-dist[y, x] / trust))
+                g = (pull[y, x, 0] + pull[y, x, 1] + pull[y, x, 2]) / np.float32(3)
+                for c in range(3):
+                    pull[y, x, c] = g + t * (pull[y, x, c] - g)
 
 
 @nb.njit(cache=True, parallel=True)
@@ -511,12 +533,15 @@ def _minimize(t, s, hole, far, active, nnf, cost, passes, seed):
 
 
 @nb.njit(cache=True, parallel=True)
-def _vote(src, hole, nnf, cost, up, out, best, top):
+def _vote(src, hole, nnf, cost, up, out, best, top, edge):
     """Each hole pixel of ``src``'s level (``up`` times the field's) becomes the similarity-weighted mean of what
     the patches covering it copy there from ``src``, mixed with weight ``best`` with what the closest of them copies
     (1: that copy alone, so texture finer than a patch, such as grain or foliage, is not averaged away); where only
     distant patches cover it, what the closest copies (FAR_VOTE; else it keeps its value, which above the finest
-    level is a coarser level's block)."""
+    level is a coarser level's block). With ``edge`` (the final vote), a pixel no patch can copy to takes what the
+    closest covering patch copies to its own centre: on the photo's outer rows and columns the patch distance does not
+    compare pixels, the search may align them with sources in the hole, and they kept the guide's raw colour (at
+    every vote this cost LPIPS: texture_tuning, seventeenth step)."""
     H, W = hole.shape
     h, w, nc = nnf.shape[1], nnf.shape[2], src.shape[2]
     for Y in nb.prange(H):
@@ -530,10 +555,15 @@ def _vote(src, hole, nnf, cost, up, out, best, top):
             acc[:] = 0.0
             a0 = a1 = a2 = n = 0.0
             top_cost, top_y, top_x = np.inf, -1, -1
+            edge_cost, edge_y, edge_x = np.inf, -1, -1
             for dy in range(-R, R + 1):
                 for dx in range(-R, R + 1):
                     py, px, sy, sx = _covering(hole, nnf, up, ty, tx, uy, ux, dy, dx)
                     if sy < 0:
+                        if edge and 0 <= py < h and 0 <= px < w and cost[py, px] < edge_cost:
+                            cy, cx = up * nnf[0, py, px] + uy, up * nnf[1, py, px] + ux
+                            if 0 <= cy < H and 0 <= cx < W and not hole[cy, cx]:
+                                edge_cost, edge_y, edge_x = cost[py, px], cy, cx
                         continue
                     d = cost[py, px]
                     if d < top_cost:  # the closest patch (the most similar: similarity falls with distance)
@@ -558,6 +588,9 @@ def _vote(src, hole, nnf, cost, up, out, best, top):
             elif (best > 0.0 or FAR_VOTE) and top_y >= 0:
                 for c in range(nc):
                     out[Y, X, c] = src[top_y, top_x, c]
+            elif edge_y >= 0:
+                for c in range(nc):
+                    out[Y, X, c] = src[edge_y, edge_x, c]
 
 
 @nb.njit(cache=True, inline="always")
