@@ -727,9 +727,10 @@ def test_copied_structure_keeps_its_contrast_at_the_border_and_fades_to_band_gai
 
 @pytest.mark.parametrize("side", ["left", "right", "top", "bottom"])
 def test_hole_pixels_on_the_photos_edge_take_copies_not_the_guide(monkeypatch, side):
-    """The outermost row or column of an outpainted frame is copied like the rest: the patch distance once counted a
-    target pixel on the photo's edge as unmatched whatever the source, so the search aligned it with a source pixel
-    in the hole, nothing voted there and a line of the guide's raw colour stayed along the frame."""
+    """The outermost row or column of an outpainted frame is copied like the rest: the patch distance counts a
+    target pixel on the photo's edge as unmatched whatever the source, so the search may align it with a source pixel
+    in the hole; before the final vote's fallback nothing voted there and a line of the guide's raw colour stayed
+    along the frame (texture_tuning, seventeenth step)."""
     from ganpaint.inpainters import texture
 
     monkeypatch.setattr(texture, "LOW_ALPHA", 0.0)  # the result is the copies alone
@@ -756,7 +757,7 @@ def test_the_pull_takes_the_guides_colour_near_the_border_and_only_its_grey_leve
     dist = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
     near, far = hole & (dist >= 8) & (dist <= 12), dist >= 3 * texture.CHROMA_TRUST
 
-    def tint(out, region):  # mean |red - blue shift| from the sky's own colour
+    def tint(out, region):  # mean |shift| of red and green from the sky's own colour
         return np.abs(out[region].astype(np.float32) - img[0, 0]).mean(0)[:2].mean()
 
     faded = texture.add_texture(img, hole, guide)
