@@ -437,7 +437,7 @@ def test_a_seam_between_two_copies_of_a_smooth_gradient_loses_its_step():
     """Two copies of a sky ramp taken from different places meet with a step (and step again at the kept pixels);
     the correction puts the ramp's own gradient there, so the fill becomes the ramp (but for the little the weight
     on staying put keeps)."""
-    from ganpaint.inpainters.texture import SEAMS, _poisson, _seam_steps
+    from ganpaint.inpainters.texture import _seam_correction
 
     h, w = 40, 120
     truth = np.broadcast_to(40 + np.arange(w, dtype=np.float32)[None, :, None], (h, w, 3)).copy()
@@ -450,8 +450,41 @@ def test_a_seam_between_two_copies_of_a_smooth_gradient_loses_its_step():
     out = truth.copy()
     out[hole] = known[top[hole][:, 0], top[hole][:, 1]]
     assert np.abs(np.diff(out[hole.any(1)][:, 39:81], axis=1) - 1).max() == 70  # the step between the copies
-    fixed = out + _poisson(_seam_steps(out, known, hole, top), hole, SEAMS, 8)
+    fixed = out + _seam_correction(out, known.astype(np.uint8), known, hole, top, cycles=8)
     assert np.abs(out - truth)[hole].max() == 35 and np.abs(fixed - truth)[hole].max() < 1.5
+
+
+def test_a_seam_like_the_photos_own_edges_is_blended_where_it_is(monkeypatch):
+    """A flower bed: a copy of orange flowers meets a copy of dark leaves, a step of 335 levels (summed over RGB) that
+    the photo has near both sources too. The seam is blended, but the leaves and flowers 8-16 px from it keep their
+    colours: spread as far as a sky's seam, the change was a glow of orange over the leaves."""
+    from ganpaint.inpainters import texture
+
+    h, w = 96, 64
+    orange, navy = np.float32([240, 110, 30]), np.float32([20, 25, 60])
+    ys, xs = np.mgrid[0:h, 0:w]
+    dots = (ys % 6 == 0) & (xs % 6 == 0)  # navy dots among the flowers, orange among the leaves: the photo's edges
+    known = np.where(((xs < 32) ^ dots)[..., None], orange, navy).astype(np.float32)
+    hole = np.zeros((h, w), bool)
+    hole[8:40, 16:48] = True
+    known[hole] = 0
+    top = np.stack([ys + 48, np.where(xs < 32, xs - 8, xs + 8)], axis=2).astype(np.int32)  # flowers | leaves
+    top[~hole] = -1
+    out = known.copy()
+    out[hole] = known[top[hole][:, 0], top[hole][:, 1]]
+
+    def change():
+        c = texture._seam_correction(out, known.astype(np.uint8), known, hole, top, cycles=8)
+        step = np.abs((out + c)[8:40, 32] - (out + c)[8:40, 31]).sum(axis=1).mean()
+        away = np.abs(np.concatenate([c[8:40, 16:24], c[8:40, 40:48]], axis=1)).sum(axis=2).mean()
+        return step, away
+
+    assert np.abs(out[8:40, 32] - out[8:40, 31]).sum(axis=1).mean() == 335
+    step, away = change()
+    assert step < 335 / 2 and away < 20
+    monkeypatch.setattr(texture, "SEAM_FLOOR", 2**16 - 1)  # no step counts as an edge: all spread far
+    far_step, far_away = change()
+    assert far_away > 2 * away
 
 
 _FAULTS = """
