@@ -1,0 +1,43 @@
+"""Per-photo LPIPS / PSNR of one task of the texture stage under several settings (val_xsrc, 256², seed 0).
+
+    python results/gan/texture_tuning/per_photo.py outpaint "" "LOW_ALPHA=0.0"
+
+Settings as in tune.py ("NAME=value ..." per column; "" for the committed stage). Prints a row per photo, the means,
+and, against the first setting, how many photos lose PSNR under each other one and by how much (median, largest).
+"""
+
+import argparse
+
+import numpy as np
+
+import tune
+from ganpaint.evaluate import image_metrics
+from ganpaint.inpainters import base
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("task", help="inpaint_medium, inpaint_hard, outpaint, bridge, bridge_diag")
+    p.add_argument("settings", nargs="+")
+    args = p.parse_args()
+    images, groups, fills = tune.guides(256)
+    key, masks = next((f"{t}_{d}", m) for t, d, m in groups if f"{t}_{d}".rstrip("_-") == args.task)
+    scores = np.zeros((len(args.settings), len(images), 2))
+    for j, setting in enumerate(args.settings):
+        base.add_texture = tune.texture_with(setting.split()).add_texture
+        for i, (truth, mask) in enumerate(zip(images, masks)):
+            hole = mask.astype(bool)
+            fill = base.texture_near_hole(truth, hole, fills[key][i], fills[f"upscale_{key}"][i])
+            r = image_metrics(np.where(hole[..., None], fill, truth), truth, hole)
+            scores[j, i] = r["lpips"], r["psnr"]
+    for i in range(len(images)):
+        print(i, " | ".join(f"{lp:.3f} / {ps:5.2f}" for lp, ps in scores[:, i]))
+    print("mean", " | ".join(f"{lp:.4f} / {ps:.2f}" for lp, ps in scores.mean(axis=1)))
+    for j in range(1, len(args.settings)):
+        loss = scores[0, :, 1] - scores[j, :, 1]
+        print(f"{args.settings[j]!r}: {(loss > 0).sum()} of {len(images)} photos lose PSNR, median "
+              f"{np.median(loss):.2f} dB, largest {loss.max():.2f} dB")
+
+
+if __name__ == "__main__":
+    main()
