@@ -487,6 +487,32 @@ def test_a_seam_like_the_photos_own_edges_is_blended_where_it_is(monkeypatch):
     assert far_away > 2 * away
 
 
+
+def test_the_pull_keeps_to_the_photos_palette():
+    """Over orange flowers among navy leaves, a pull of the leaves toward the network's brown mean is a colour the
+    photo has nowhere, and is nearly dropped; a pull to a lighter navy the leaves have, or along a sky's ramp, mostly stays."""
+    from ganpaint.inpainters.texture import _keep_to_palette, _palette
+
+    rng = np.random.default_rng(0)
+    h, w = 64, 64
+    orange, navy = np.float32([240, 110, 30]), np.float32([20, 25, 60])
+    bed = np.where((rng.random((h, w)) < 0.5)[..., None], orange, navy) + rng.uniform(-20, 20, (h, w, 3))
+    sky = np.broadcast_to(np.linspace(40, 200, w, dtype=np.float32)[None, :, None] * [0.6, 0.8, 1.0], (h, w, 3))
+    hole = np.zeros((h, w), bool)
+    hole[16:48, 16:48] = True
+
+    def kept(photo, est, pull):
+        p = np.broadcast_to(np.float32(pull), (h, w, 3)).copy()
+        _keep_to_palette(p, np.broadcast_to(np.float32(est), (h, w, 3)).copy(), hole,
+                         _palette(np.clip(photo, 0, 255).astype(np.uint8), hole))
+        assert (p[~hole] == np.float32(pull)).all()  # kept pixels are not touched
+        return float(np.abs(p[hole]).sum() / (np.abs(np.float32(pull)).sum() * hole.sum()))
+
+    assert kept(bed, navy, (orange - navy) / 4) < 0.1
+    assert kept(bed, navy, [8, 8, 8]) > 0.5
+    assert kept(sky, [60, 80, 100], [18, 24, 30]) > 0.8  # not 1: the histogram bins a thin ramp unevenly
+
+
 _FAULTS = """
 import resource, sys
 import numpy as np
@@ -778,9 +804,11 @@ def test_hole_pixels_on_the_photos_edge_take_copies_not_the_guide(monkeypatch, s
 
 def test_the_pull_takes_the_guides_colour_near_the_border_and_only_its_grey_level_far_from_it(monkeypatch):
     """Far from the kept pixels a network's fill drifts into tints (a purple sky): there the pull toward the guide
-    moves the grey level only, and the copies keep the photo's colour (texture_tuning, seventeenth step)."""
+    moves the grey level only, and the copies keep the photo's colour (texture_tuning, seventeenth step). The palette
+    (nineteenth step) is off here: this sky has one colour, and the palette alone refuses any pull away from it."""
     from ganpaint.inpainters import texture
 
+    monkeypatch.setattr(texture, "PALETTE", 0.0)
     img = np.zeros((256, 256, 3), np.uint8)
     img[:] = (90, 140, 220)  # a blue sky
     hole = np.zeros((256, 256), bool)
@@ -801,6 +829,8 @@ def test_the_pull_takes_the_guides_colour_near_the_border_and_only_its_grey_leve
     assert tint(faded, near) > 0.5 * tint(pulled, near)  # near the border the guide's colour is trusted
     grey = faded[hole].astype(np.float32).mean(1)
     assert np.abs(grey - img[0, 0].mean()).max() <= 2  # the grey level untouched either way
+    monkeypatch.setattr(texture, "PALETTE", 1.0)
+    assert tint(texture.add_texture(img, hole, guide), near) < 3  # a purple the photo has nowhere: no pull to it
 
 
 def test_the_texture_stage_learns_by_how_much_the_fill_was_upscaled(monkeypatch):

@@ -25,10 +25,11 @@ methods copy real texture from the photo. This stage is an exemplar method seede
 3. The result's low frequencies are pulled halfway to the guide's (``LOW_ALPHA``): colours and gradients stay the
    network's where the copies drift, the texture stays the photo's. Far from the border only the grey level is
    pulled (the colour's pull fades over ``CHROMA_TRUST``): there a network drifts into tints, a purple or green cast
-   in a sky, and the copies' own colours are the photo's. The copies' finest grain is softened away from
-   the border (``TEXTURE_GAIN``), where it no longer continues the kept pixels, and their structure (up to
-   ``BAND_SIGMA``) fades to ``BAND_GAIN`` far from it, where a copied branch is rarely where the photo had one
-   (settings measured in results/gan/texture_tuning).
+   in a sky, and the copies' own colours are the photo's. Nor does the pull take a pixel to a colour the photo has
+   less of than the copy's (``PALETTE``): over orange flowers among navy leaves the network's mean is a brown the
+   photo has nowhere. The copies' finest grain is softened away from the border (``TEXTURE_GAIN``), where it no
+   longer continues the kept pixels, and their structure (up to ``BAND_SIGMA``) fades to ``BAND_GAIN`` far from it,
+   where a copied branch is rarely where the photo had one (settings measured in results/gan/texture_tuning).
 4. Seams (``SEAMS``): where two neighbouring pixels copy from places that are not neighbours, the step between them
    becomes a step one of the two sources has there (Poisson image editing, Perez et al. 2003, kept to the seams), the
    change spread by a screened Poisson solve (full multigrid) that leaves the kept pixels as they are: copies of a sky
@@ -66,6 +67,13 @@ LOW_SIGMA = 4 / 256  # ... below this Gaussian sigma, as a fraction of the long 
 # guide): near the border the network's colours are the best guess, far out its tints are not (texture_tuning,
 # seventeenth step).
 CHROMA_TRUST = 32.0
+# The pull keeps to the photo's palette: where the pulled colour is rarer among the kept pixels than the copy's own
+# (densities of a histogram of PALETTE_BIN levels per channel, blurred PALETTE_BLUR times by [1, 2, 1] per axis), the
+# pull is scaled by (pulled / copy's density)^PALETTE. Over orange flowers among navy leaves the network's mean is a
+# brown the photo has nowhere, and the pull laid it over the leaves as a veil (texture_tuning, nineteenth step).
+PALETTE = 1.0
+PALETTE_BIN = 8
+PALETTE_BLUR = 2
 # The copies' grain (finer than a Gaussian sigma of TEXTURE_SIGMA px of the guide's own resolution) keeps its full
 # contrast at the border, where it continues the kept pixels' grain, and falls to TEXTURE_GAIN of it over
 # TEXTURE_NEAR px (of the guide) from there: further out it is uncorrelated with the truth, and at full strength it
@@ -215,6 +223,8 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
     if CHROMA_TRUST:
         _fade_colour(out, inside, hole, np.float32(CHROMA_TRUST * guide_scale))
     out *= LOW_ALPHA
+    if PALETTE:
+        _keep_to_palette(out, est, hole, _palette(rgb, hole))
     out += est
     if TEXTURE_GAIN != 1 or SEAMS:
         _paste(out, rgb, hole, False)  # the kept pixels' own grain sets the border's, and their steps the seams'
@@ -306,6 +316,65 @@ def _fade_colour(pull, dist, hole, trust):
                 g = (pull[y, x, 0] + pull[y, x, 1] + pull[y, x, 2]) / np.float32(3)
                 for c in range(3):
                     pull[y, x, c] = g + t * (pull[y, x, c] - g)
+
+
+def _palette(rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """The kept pixels' colour density: a histogram of PALETTE_BIN levels per channel, blurred, its peak 1."""
+    hist = _histogram(rgb, hole, 256 // PALETTE_BIN)
+    n = hist.shape[0]
+    for _ in range(PALETTE_BLUR):
+        for axis in range(3):
+            pad = np.pad(hist, [(1, 1) if a == axis else (0, 0) for a in range(3)])
+            hist = 0.25 * pad.take(range(n), axis) + 0.5 * pad.take(range(1, n + 1), axis) + \
+                0.25 * pad.take(range(2, n + 2), axis)
+    return (hist / max(hist.max(), 1e-12)).astype(np.float32)
+
+
+@nb.njit(cache=True)
+def _histogram(rgb, hole, n):
+    hist = np.zeros((n, n, n), np.float32)
+    step = 256 // n
+    for y in range(hole.shape[0]):
+        for x in range(hole.shape[1]):
+            if not hole[y, x]:
+                hist[rgb[y, x, 0] // step, rgb[y, x, 1] // step, rgb[y, x, 2] // step] += 1
+    return hist
+
+
+@nb.njit(cache=True, inline="always")
+def _density(d, r, g, b):
+    """``d`` at the colour (r, g, b), trilinear between bin centres."""
+    n = d.shape[0]
+    step = np.float32(256 / n)
+    c = np.empty(3, np.float32)
+    i = np.empty(3, np.int64)
+    for a, v in enumerate((r, g, b)):
+        c[a] = min(max(v / step - np.float32(0.5), np.float32(0)), np.float32(n - 1))
+        i[a] = min(int(c[a]), n - 2)
+        c[a] -= i[a]
+    out = np.float32(0)
+    for dr in range(2):
+        for dg in range(2):
+            for db in range(2):
+                out += d[i[0] + dr, i[1] + dg, i[2] + db] * (c[0] if dr else 1 - c[0]) * \
+                    (c[1] if dg else 1 - c[1]) * (c[2] if db else 1 - c[2])
+    return out
+
+
+@nb.njit(cache=True, parallel=True)
+def _keep_to_palette(pull, est, hole, dens):
+    """In the hole, in place: the pull times (density of est + pull / density of est)^PALETTE where that is below 1."""
+    tiny = np.float32(1e-6)
+    for y in nb.prange(hole.shape[0]):
+        for x in range(hole.shape[1]):
+            if hole[y, x]:
+                e = _density(dens, est[y, x, 0], est[y, x, 1], est[y, x, 2]) + tiny
+                p = _density(dens, est[y, x, 0] + pull[y, x, 0], est[y, x, 1] + pull[y, x, 1],
+                             est[y, x, 2] + pull[y, x, 2]) + tiny
+                if p < e:
+                    g = np.float32((p / e) ** PALETTE)
+                    for ch in range(3):
+                        pull[y, x, ch] *= g
 
 
 @nb.njit(cache=True, parallel=True)
