@@ -342,22 +342,26 @@ def _histogram(rgb, hole, n):
 
 
 @nb.njit(cache=True, inline="always")
+def _cell(v, n):
+    """The lower of the two bins around ``v`` (bin centres at (i + 0.5) x 256 / n) and the weight of the upper."""
+    c = min(max(v / np.float32(256 / n) - np.float32(0.5), np.float32(0)), np.float32(n - 1))
+    i = min(int(c), n - 2)
+    return i, np.float32(c - i)
+
+
+@nb.njit(cache=True, inline="always")
 def _density(d, r, g, b):
-    """``d`` at the colour (r, g, b), trilinear between bin centres."""
+    """``d`` at the colour (r, g, b), trilinear between bin centres (scalars only: it runs twice per hole pixel)."""
     n = d.shape[0]
-    step = np.float32(256 / n)
-    c = np.empty(3, np.float32)
-    i = np.empty(3, np.int64)
-    for a, v in enumerate((r, g, b)):
-        c[a] = min(max(v / step - np.float32(0.5), np.float32(0)), np.float32(n - 1))
-        i[a] = min(int(c[a]), n - 2)
-        c[a] -= i[a]
+    i, fi = _cell(r, n)
+    j, fj = _cell(g, n)
+    k, fk = _cell(b, n)
     out = np.float32(0)
-    for dr in range(2):
-        for dg in range(2):
-            for db in range(2):
-                out += d[i[0] + dr, i[1] + dg, i[2] + db] * (c[0] if dr else 1 - c[0]) * \
-                    (c[1] if dg else 1 - c[1]) * (c[2] if db else 1 - c[2])
+    for di in range(2):
+        for dj in range(2):
+            for dk in range(2):
+                out += d[i + di, j + dj, k + dk] * (fi if di else 1 - fi) * (fj if dj else 1 - fj) * \
+                    (fk if dk else 1 - fk)
     return out
 
 
