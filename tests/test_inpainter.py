@@ -487,10 +487,10 @@ def test_a_seam_like_the_photos_own_edges_is_blended_where_it_is(monkeypatch):
     assert far_away > 2 * away
 
 
-
 def test_the_pull_keeps_to_the_photos_palette():
     """Over orange flowers among navy leaves, a pull of the leaves toward the network's brown mean is a colour the
-    photo has nowhere, and is nearly dropped; a pull to a lighter navy the leaves have, or along a sky's ramp, mostly stays."""
+    photo has nowhere, and is nearly dropped; a pull to a lighter navy the leaves have, or along a sky's ramp, mostly
+    stays."""
     from ganpaint.inpainters.texture import _keep_to_palette, _palette
 
     rng = np.random.default_rng(0)

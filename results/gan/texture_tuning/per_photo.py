@@ -11,7 +11,6 @@ import argparse
 import numpy as np
 
 import tune
-from ganpaint.evaluate import image_metrics
 from ganpaint.inpainters import base
 
 
@@ -21,15 +20,11 @@ def main():
     p.add_argument("settings", nargs="+")
     args = p.parse_args()
     images, groups, fills = tune.guides(256)
-    key, masks = next((f"{t}_{d}", m) for t, d, m in groups if f"{t}_{d}".rstrip("_-") == args.task)
+    key, masks = tune.task_masks(groups, args.task)
     scores = np.zeros((len(args.settings), len(images), 2))
     for j, setting in enumerate(args.settings):
         base.add_texture = tune.texture_with(setting.split()).add_texture
-        for i, (truth, mask) in enumerate(zip(images, masks)):
-            hole = mask.astype(bool)
-            fill = base.texture_near_hole(truth, hole, fills[key][i], fills[f"upscale_{key}"][i])
-            r = image_metrics(np.where(hole[..., None], fill, truth), truth, hole)
-            scores[j, i] = r["lpips"], r["psnr"]
+        scores[j] = [(r["lpips"], r["psnr"]) for r in tune.scores(images, masks, fills, key)]
     for i in range(len(images)):
         print(i, " | ".join(f"{lp:.3f} / {ps:5.2f}" for lp, ps in scores[:, i]))
     print("mean", " | ".join(f"{lp:.4f} / {ps:.2f}" for lp, ps in scores.mean(axis=1)))

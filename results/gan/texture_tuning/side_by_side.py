@@ -24,7 +24,7 @@ def main():
     p.add_argument("--zoom", type=int, default=2)
     args = p.parse_args()
     images, groups, fills = tune.guides(256)
-    key, masks = next((f"{t}_{d}", m) for t, d, m in groups if f"{t}_{d}".rstrip("_-") == args.task)
+    key, masks = tune.task_masks(groups, args.task)
     modules = [tune.texture_with(s.split()).add_texture for s in args.settings]
     rows = []
     for i in map(int, args.photos.split(",")):

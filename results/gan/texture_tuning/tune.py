@@ -61,6 +61,21 @@ def texture_with(settings: list[str]):
     return module
 
 
+def task_masks(groups, task: str):
+    """The key of one task's guides and its masks; ``task`` as the tables name it (inpaint_medium, outpaint, ...)."""
+    return next((f"{t}_{d}", m) for t, d, m in groups if f"{t}_{d}".rstrip("_-") == task)
+
+
+def scores(images, masks, fills, key) -> list[dict]:
+    """Each photo's metrics (``image_metrics``) for the texture stage as ``base.add_texture`` now is."""
+    rows = []
+    for i, (truth, mask) in enumerate(zip(images, masks)):
+        hole = mask.astype(bool)
+        textured = base.texture_near_hole(truth, hole, fills[key][i], fills[f"upscale_{key}"][i])
+        rows.append(image_metrics(np.where(hole[..., None], textured, truth), truth, hole))
+    return rows
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--size", type=int, default=256)
@@ -68,18 +83,12 @@ def main():
     args = p.parse_args()
     base.add_texture = texture_with(args.settings).add_texture
     images, groups, fills = guides(args.size)
-    scores = []
+    means = []
     for task, difficulty, masks in groups:
-        key = f"{task}_{difficulty}"
-        rows = []
-        for i, (truth, mask) in enumerate(zip(images, masks)):
-            hole = mask.astype(bool)
-            textured = base.texture_near_hole(truth, hole, fills[key][i], fills[f"upscale_{key}"][i])
-            result = np.where(hole[..., None], textured, truth)
-            rows.append(image_metrics(result, truth, hole))
-        scores.append((key.rstrip("_-"), np.mean([r["lpips"] for r in rows]), np.mean([r["psnr"] for r in rows])))
-    cells = " | ".join(f"{lp:.4f} / {ps:.2f}" for _, lp, ps in scores)
-    print(f"| {args.size} | {' '.join(args.settings) or 'committed'} | {cells} | {np.mean([s[1] for s in scores]):.4f} |")
+        rows = scores(images, masks, fills, f"{task}_{difficulty}")
+        means.append((np.mean([r["lpips"] for r in rows]), np.mean([r["psnr"] for r in rows])))
+    cells = " | ".join(f"{lp:.4f} / {ps:.2f}" for lp, ps in means)
+    print(f"| {args.size} | {' '.join(args.settings) or 'committed'} | {cells} | {np.mean([m[0] for m in means]):.4f} |")
 
 
 if __name__ == "__main__":
