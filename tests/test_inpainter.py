@@ -513,6 +513,65 @@ def test_the_pull_keeps_to_the_photos_palette():
     assert kept(sky, [60, 80, 100], [18, 24, 30]) > 0.8  # not 1: the histogram bins a thin ramp unevenly
 
 
+
+def _flower_bed(h, w, seed=0):
+    """Orange flowers among navy leaves: blobs of either colour, a palette with nothing between the two."""
+    rng = np.random.default_rng(seed)
+    orange, navy = np.float32([240, 110, 30]), np.float32([20, 25, 60])
+    blobs = cv2.resize(rng.random((h // 6, w // 6)).astype(np.float32), (w, h), interpolation=cv2.INTER_NEAREST)
+    bed = np.where((blobs < 0.5)[..., None], orange, navy) + rng.uniform(-15, 15, (h, w, 3))
+    return np.clip(bed, 0, 255).astype(np.uint8), orange, navy
+
+
+def test_the_fades_are_lifted_where_they_veil_a_region():
+    """Faded halfway to their mean, flowers and leaves are a brown veil over the whole region: the fade is undone
+    there. A noisy sky ramp faded along itself, or a few flowers faded among many untouched pixels, keep it."""
+    from ganpaint.inpainters.texture import _lift_veil, _low_pass, _palette
+
+    h, w = 96, 96
+    rng = np.random.default_rng(1)
+    bed, _, _ = _flower_bed(h, w)
+    ramp = np.linspace(40, 200, w, dtype=np.float32)[None, :, None] * np.float32([0.6, 0.8, 1.0])
+    sky = np.clip(ramp + rng.uniform(-10, 10, (h, w, 3)), 0, 255).astype(np.uint8)
+    hole = np.zeros((h, w), bool)
+    hole[24:72, 24:72] = True
+
+    def undone(photo, faded_share):
+        copy = photo.astype(np.float32)
+        faded = copy + 0.5 * (_low_pass(copy, 6.0) - copy)
+        out = np.where((hole & (rng.random((h, w)) < faded_share))[..., None], faded, copy).astype(np.float32)
+        change = np.abs(out - copy)[hole].sum()
+        before = out.copy()
+        _lift_veil(out, copy, hole, _palette(photo, hole), 16.0)
+        assert (out[~hole] == before[~hole]).all()  # kept pixels are not touched
+        return 1 - np.abs(out - copy)[hole].sum() / change
+
+    assert undone(bed, 1.0) > 0.9
+    assert undone(bed, 0.1) < 0.1
+    assert undone(sky, 1.0) < 0.1
+
+
+def test_an_outpainted_flower_bed_keeps_its_colours(monkeypatch):
+    """End to end: with a network's brown mean as the guide, an outpainted strip of a flower bed has far fewer
+    pixels of a colour between the flowers and the leaves with the fades' veil lifted than without."""
+    from ganpaint.inpainters import texture
+
+    bed, orange, navy = _flower_bed(192, 192)
+    hole = np.zeros(bed.shape[:2], bool)
+    hole[:, :64] = True
+    guide = bed.copy()
+    guide[hole] = ((orange + navy) / 2).astype(np.uint8)
+
+    def browns():
+        out = texture.add_texture(bed, hole, guide).astype(np.float32)[hole]
+        return float(np.mean(np.minimum(np.linalg.norm(out - orange, axis=1), np.linalg.norm(out - navy, axis=1)) > 60))
+
+    lifted = browns()
+    monkeypatch.setattr(texture, "LIFT_VEIL", False)
+    veiled = browns()
+    assert lifted < 0.5 * veiled, (lifted, veiled)
+
+
 _FAULTS = """
 import resource, sys
 import numpy as np

@@ -29,7 +29,9 @@ methods copy real texture from the photo. This stage is an exemplar method seede
    less of than the copy's (``PALETTE``): over orange flowers among navy leaves the network's mean is a brown the
    photo has nowhere. The copies' finest grain is softened away from the border (``TEXTURE_GAIN``), where it no
    longer continues the kept pixels, and their structure (up to ``BAND_SIGMA``) fades to ``BAND_GAIN`` far from it,
-   where a copied branch is rarely where the photo had one (settings measured in results/gan/texture_tuning).
+   where a copied branch is rarely where the photo had one. Where the fades take a whole region to colours the photo
+   lacks (flowers and leaves blended into a brown veil), they are undone (``LIFT_VEIL``); settings measured in
+   results/gan/texture_tuning.
 4. Seams (``SEAMS``): where two neighbouring pixels copy from places that are not neighbours, the step between them
    becomes a step one of the two sources has there (Poisson image editing, Perez et al. 2003, kept to the seams), the
    change spread by a screened Poisson solve (full multigrid) that leaves the kept pixels as they are: copies of a sky
@@ -77,17 +79,26 @@ PALETTE_BLUR = 2
 # The copies' grain (finer than a Gaussian sigma of TEXTURE_SIGMA px of the guide's own resolution) keeps its full
 # contrast at the border, where it continues the kept pixels' grain, and falls to TEXTURE_GAIN of it over
 # TEXTURE_NEAR px (of the guide) from there: further out it is uncorrelated with the truth, and at full strength it
-# costs PSNR and reads as too busy (texture_tuning, the texture's gain).
-TEXTURE_GAIN = 0.7
+# costs PSNR and reads as too busy (texture_tuning, the texture's gain; 0.7 until the veil was lifted, twentieth step).
+TEXTURE_GAIN = 0.6
 TEXTURE_SIGMA = 2.0
 TEXTURE_NEAR = 16.0
 # The copies' structure (the band between Gaussian sigmas of TEXTURE_SIGMA and BAND_SIGMA px of the guide) falls
 # linearly from full contrast at the border to BAND_GAIN of it at BAND_FAR px: far out a copied branch or ridge is
 # rarely where the photo had one, and this band is most of what such a copy costs in PSNR (texture_tuning, sixteenth
-# step); the grain finer than it keeps what TEXTURE_GAIN leaves it.
-BAND_GAIN = 0.5
+# step; 0.5 until the twentieth); the grain finer than it keeps what TEXTURE_GAIN leaves it.
+BAND_GAIN = 0.4
 BAND_SIGMA = 24.0
 BAND_FAR = 64.0
+# The fades blend a copy toward its local mean; over orange flowers among navy leaves that mean is a brown the photo
+# has nowhere, and a whole region faded to it reads as a veil. Each hole pixel the fades take to a colour rarer among
+# the kept pixels than its copy's counts 1 - (faded / copy's density) (the pull's palette); where the mean of that over
+# a Gaussian of VEIL_SIGMA px of the guide passes VEIL_LOW, the fades are undone, wholly at VEIL_HIGH. A few off-palette
+# pixels among many (a branch's edge against a sky) keep their fade (texture_tuning, twentieth step).
+LIFT_VEIL = True
+VEIL_LOW = 0.3
+VEIL_HIGH = 0.5
+VEIL_SIGMA = 32.0
 BANDS = 8  # row bands searched in parallel; fixed, so results do not depend on the thread count
 # Sources lie within REACH x the hole's thickness (at least REACH_MIN px) of it: patch distances favour smooth
 # sources, so a thin stroke through rock took a far lake's flat colour (results/gan/thin_stroke).
@@ -223,16 +234,21 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
     if CHROMA_TRUST:
         _fade_colour(out, inside, hole, np.float32(CHROMA_TRUST * guide_scale))
     out *= LOW_ALPHA
+    dens = _palette(rgb, hole) if PALETTE or LIFT_VEIL else None
     if PALETTE:
-        _keep_to_palette(out, est, hole, _palette(rgb, hole))
+        _keep_to_palette(out, est, hole, dens)
     out += est
     if TEXTURE_GAIN != 1 or SEAMS:
         _paste(out, rgb, hole, False)  # the kept pixels' own grain sets the border's, and their steps the seams'
     if TEXTURE_GAIN != 1 or BAND_GAIN != 1:
+        if LIFT_VEIL:  # est is not read again: its buffer keeps the copies as they are before the fades
+            np.copyto(est, out)
         low = _low_pass(out, TEXTURE_SIGMA * guide_scale, dst=filled)
         wide = _low_pass(out, BAND_SIGMA * guide_scale) if BAND_GAIN != 1 else low
         _soften(out, low, wide, inside, hole, TEXTURE_GAIN, TEXTURE_NEAR * guide_scale, BAND_GAIN,
                 BAND_FAR * guide_scale)
+        if LIFT_VEIL:
+            _lift_veil(out, est, hole, dens, VEIL_SIGMA * guide_scale)
     if SEAMS:
         out += _seam_correction(out, rgb, known, hole, top)
     np.clip(np.round(out, out=out), 0, 255, out=out)
@@ -379,6 +395,38 @@ def _keep_to_palette(pull, est, hole, dens):
                     g = np.float32((p / e) ** PALETTE)
                     for ch in range(3):
                         pull[y, x, ch] *= g
+
+
+def _lift_veil(out, copied, hole, dens, sigma):
+    """In the hole, in place: the fades' change (``copied`` to ``out``) undone where, over a Gaussian of ``sigma`` px,
+    the hole's pixels were faded to colours rarer (in the density ``dens``) than their copies' by a mean share past
+    VEIL_LOW, wholly past VEIL_HIGH."""
+    off = np.zeros(hole.shape, np.float32)
+    _off_palette(out, copied, hole, dens, off)
+    share = _low_pass(off, sigma) / np.maximum(_low_pass(hole.astype(np.float32), sigma), np.float32(1e-6))
+    _undo(out, copied, hole, np.clip((share - VEIL_LOW) / (VEIL_HIGH - VEIL_LOW), 0, 1).astype(np.float32))
+
+
+@nb.njit(cache=True, parallel=True)
+def _off_palette(out, copied, hole, dens, off):
+    """``off`` in the hole: 1 - (density of ``out`` / density of ``copied``), 0 where ``out`` is as common."""
+    tiny = np.float32(1e-6)
+    for y in nb.prange(hole.shape[0]):
+        for x in range(hole.shape[1]):
+            if hole[y, x]:
+                e = _density(dens, copied[y, x, 0], copied[y, x, 1], copied[y, x, 2]) + tiny
+                p = _density(dens, out[y, x, 0], out[y, x, 1], out[y, x, 2]) + tiny
+                off[y, x] = 1 - min(p / e, np.float32(1))
+
+
+@nb.njit(cache=True, parallel=True)
+def _undo(out, copied, hole, amount):
+    """In the hole, in place: ``out`` moved back to ``copied`` by ``amount`` (0 to 1)."""
+    for y in nb.prange(hole.shape[0]):
+        for x in range(hole.shape[1]):
+            if hole[y, x] and amount[y, x] > 0:
+                for c in range(3):
+                    out[y, x, c] += amount[y, x] * (copied[y, x, c] - out[y, x, c])
 
 
 @nb.njit(cache=True, parallel=True)
