@@ -513,7 +513,6 @@ def test_the_pull_keeps_to_the_photos_palette():
     assert kept(sky, [60, 80, 100], [18, 24, 30]) > 0.8  # not 1: the histogram bins a thin ramp unevenly
 
 
-
 def _flower_bed(h, w, seed=0):
     """Orange flowers among navy leaves: blobs of either colour, a palette with nothing between the two."""
     rng = np.random.default_rng(seed)

@@ -381,18 +381,23 @@ def _density(d, r, g, b):
     return out
 
 
+@nb.njit(cache=True, inline="always")
+def _rarer(d, r0, g0, b0, r1, g1, b1):
+    """How common (r1, g1, b1) is against (r0, g0, b0) in the density ``d``: their ratio, at most 1."""
+    tiny = np.float32(1e-6)
+    return min((_density(d, r1, g1, b1) + tiny) / (_density(d, r0, g0, b0) + tiny), np.float32(1))
+
+
 @nb.njit(cache=True, parallel=True)
 def _keep_to_palette(pull, est, hole, dens):
     """In the hole, in place: the pull times (density of est + pull / density of est)^PALETTE where that is below 1."""
-    tiny = np.float32(1e-6)
     for y in nb.prange(hole.shape[0]):
         for x in range(hole.shape[1]):
             if hole[y, x]:
-                e = _density(dens, est[y, x, 0], est[y, x, 1], est[y, x, 2]) + tiny
-                p = _density(dens, est[y, x, 0] + pull[y, x, 0], est[y, x, 1] + pull[y, x, 1],
-                             est[y, x, 2] + pull[y, x, 2]) + tiny
-                if p < e:
-                    g = np.float32((p / e) ** PALETTE)
+                ratio = _rarer(dens, est[y, x, 0], est[y, x, 1], est[y, x, 2], est[y, x, 0] + pull[y, x, 0],
+                               est[y, x, 1] + pull[y, x, 1], est[y, x, 2] + pull[y, x, 2])
+                if ratio < 1:
+                    g = np.float32(ratio ** PALETTE)
                     for ch in range(3):
                         pull[y, x, ch] *= g
 
@@ -410,13 +415,11 @@ def _lift_veil(out, copied, hole, dens, sigma):
 @nb.njit(cache=True, parallel=True)
 def _off_palette(out, copied, hole, dens, off):
     """``off`` in the hole: 1 - (density of ``out`` / density of ``copied``), 0 where ``out`` is as common."""
-    tiny = np.float32(1e-6)
     for y in nb.prange(hole.shape[0]):
         for x in range(hole.shape[1]):
             if hole[y, x]:
-                e = _density(dens, copied[y, x, 0], copied[y, x, 1], copied[y, x, 2]) + tiny
-                p = _density(dens, out[y, x, 0], out[y, x, 1], out[y, x, 2]) + tiny
-                off[y, x] = 1 - min(p / e, np.float32(1))
+                off[y, x] = 1 - _rarer(dens, copied[y, x, 0], copied[y, x, 1], copied[y, x, 2], out[y, x, 0],
+                                       out[y, x, 1], out[y, x, 2])
 
 
 @nb.njit(cache=True, parallel=True)
