@@ -2,6 +2,7 @@
 
     python results/gan/texture_tuning/tune.py --size 256 BLUR=3.0            # one run; several NAME=value at once
     python results/gan/texture_tuning/tune.py --size 256                     # the committed settings
+    python results/gan/texture_tuning/tune.py --weights RUN/generator        # guides of other GAN weights
 
 The GAN's bare fills (the guide) are made once per size and kept in ~/.cache/ganpaint/texture_tuning; each run
 copies ganpaint/inpainters/texture.py with the named module constants replaced (numba compiles them in, so a
@@ -10,6 +11,7 @@ outpaint, bridge, bridge_diag) through texture_near_hole, as the default `gan` d
 """
 
 import argparse
+import hashlib
 import importlib.util
 import re
 import sys
@@ -26,13 +28,16 @@ from ganpaint.inpainters import base, get_inpainter
 TASKS, DIFFICULTIES = ["inpaint", "outpaint", "bridge", "bridge_diag"], ["medium", "hard"]
 
 
-def guides(size: int):
+def guides(size: int, weights: str | None = None):
+    """The photos, the evaluation's cases and the GAN's bare fills of them (``weights``: other GAN weights than the
+    default, e.g. a training run's ``generator`` folder; cached apart by their path)."""
     files = list_images(paths.shared_data("val_xsrc"))
     images = [center_square(load_rgb(f), size) for f in files]
     groups = list(cases(TASKS, DIFFICULTIES, len(images), size, 0))
-    cache = Path.home() / ".cache" / "ganpaint" / "texture_tuning" / f"guides_{size}_{len(images)}_scaled.npz"
+    tag = f"_{hashlib.sha1(str(Path(weights).resolve()).encode()).hexdigest()[:8]}" if weights else ""
+    cache = Path.home() / ".cache" / "ganpaint" / "texture_tuning" / f"guides_{size}_{len(images)}_scaled{tag}.npz"
     if not cache.exists():
-        gan = get_inpainter("gan")
+        gan = get_inpainter("gan", weights=weights) if weights else get_inpainter("gan")
         strategy = "full" if size <= gan.max_side else "crop"  # what the default strategy ("auto") picks
         fills = {}
         for t, d, masks in groups:  # the bare fill (detail=False) and the factor it was upscaled by
@@ -79,10 +84,11 @@ def scores(images, masks, fills, key) -> list[dict]:
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--size", type=int, default=256)
+    p.add_argument("--weights", help="GAN weights for the guides (default: the shipped ones)")
     p.add_argument("settings", nargs="*", help="NAME=value constants of texture.py")
     args = p.parse_args()
     base.add_texture = texture_with(args.settings).add_texture
-    images, groups, fills = guides(args.size)
+    images, groups, fills = guides(args.size, args.weights)
     means = []
     for task, difficulty, masks in groups:
         rows = scores(images, masks, fills, f"{task}_{difficulty}")
