@@ -334,16 +334,18 @@ def test_detail_gives_an_upscaled_fill_the_photos_texture_back(monkeypatch):
     assert np.array_equal(detailed[~hole], img[~hole])
 
 
-@pytest.mark.parametrize("size, guide_scale", [(256, 1.0), (512, 512 / 384)])
+@pytest.mark.parametrize("size, guide_scale", [(256, 1.0), (512, 512 / 384), (768, 2.0)])
 def test_texture_never_reads_the_pixels_under_the_hole_and_is_reproducible(size, guide_scale):
-    """At 512² the full size is not searched: the level above's last vote writes it (texture_tuning, tenth step)."""
-    from ganpaint.inpainters.texture import SEARCH_SIDE, add_texture
+    """256²: the full size is searched as every level is. 512²: it gets one local pass after the level above's last
+    vote (FULL_SEARCH). 768²: it is not searched, that vote alone writes it (texture_tuning, tenth step)."""
+    from ganpaint.inpainters.texture import FULL_SEARCH, SEARCH_SIDE, add_texture
 
     img = _textured_scene(size)
-    assert (size > SEARCH_SIDE) == (size == 512)  # both ways to the full size are covered
-    f = size // 256
+    assert [size <= SEARCH_SIDE, SEARCH_SIDE < size <= FULL_SEARCH, size > FULL_SEARCH].count(True) == 1
+    assert size != 512 or SEARCH_SIDE < size <= FULL_SEARCH  # all three ways to the full size are covered
+    f = size / 256
     hole = np.zeros(img.shape[:2], bool)
-    hole[100 * f : 180 * f, 60 * f : 200 * f] = True
+    hole[int(100 * f) : int(180 * f), int(60 * f) : int(200 * f)] = True
     guide = cv2.resize(cv2.resize(img, (64, 64), interpolation=cv2.INTER_AREA), (size, size), interpolation=cv2.INTER_CUBIC)
     a, b = img.copy(), img.copy()
     a[hole], b[hole] = 0, 255
@@ -352,6 +354,27 @@ def test_texture_never_reads_the_pixels_under_the_hole_and_is_reproducible(size,
     assert np.array_equal(out_a, out_b) and not np.array_equal(out_a[hole], guide[hole])
     assert np.array_equal(out_a[~hole], guide[~hole])  # only the hole is touched
     assert not np.array_equal(add_texture(a, hole, guide, seed=1, guide_scale=guide_scale), out_a)  # the seed varies it
+
+
+def test_a_full_size_searched_once_more_lands_its_copies_at_the_pixel(monkeypatch):
+    """At 512² the level above votes copies at its own 2 px; the local pass at the full size (FULL_SEARCH) moves
+    each to the pixel: in a thin hole across fine stripes, where the fades leave the copies as they are, the fill
+    is closer to the stripes."""
+    from ganpaint.inpainters import texture
+
+    img = _textured_scene(512)
+    hole = np.zeros(img.shape[:2], bool)
+    hole[260:284, 150:350] = True  # 24 px thick, in the striped field
+    guide = cv2.resize(cv2.resize(img, (64, 64), interpolation=cv2.INTER_AREA), (512, 512), interpolation=cv2.INTER_CUBIC)
+
+    def error():
+        out = texture.add_texture(img, hole, guide, guide_scale=512 / 384)
+        assert np.array_equal(out[~hole], guide[~hole])
+        return np.sqrt(np.mean((out[hole].astype(np.float32) - img[hole]) ** 2))
+
+    searched = error()
+    monkeypatch.setattr(texture, "FULL_SEARCH", 0)  # the full size written by the vote from 256² alone
+    assert searched < 0.9 * error()
 
 
 def test_the_pyramid_averages_any_number_of_channels_alike():

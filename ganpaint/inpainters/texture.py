@@ -9,7 +9,8 @@ methods copy real texture from the photo. This stage is an exemplar method seede
 2. Coarse to fine, a patch EM (Wexler et al. 2007): a nearest-neighbour field from every patch touching the hole to
    the photo's patches, found with PatchMatch (Barnes et al. 2009: propagation and random search), then each hole
    pixel the similarity-weighted vote of what the patches covering it copy there. A level's last vote reads its
-   sources from the next finer level, so texture is copied at full resolution, never upsampled; the other votes of
+   sources from the next finer level, so texture is copied at full resolution, never upsampled (a full size of up to
+   ``FULL_SEARCH`` px is then searched once more, locally, so copies land at the pixel); the other votes of
    a searched level take each pixel from the closest patch only, so grain finer than a patch is not averaged away;
    votes into the full size mix that copy (three quarters, ``FINAL_CLOSEST``) with the mean: the closest alone put
    copies side by side whose grain did not join (less so once the seams are corrected, step 4).
@@ -60,6 +61,11 @@ R = 3  # patch radius: 7x7 patches
 COARSE_FRACTION = 16  # the guide initialises the level at about 1/16 of the long side ...
 COARSE_MIN = 16  # ... but at least 16 px, and the pyramid ends there
 SEARCH_SIDE = 384  # levels larger than this only upsample the field and vote (large photos cost little more)
+# A full size above SEARCH_SIDE but at most FULL_SEARCH px is searched too: one pass of propagation, its random search
+# within FULL_RADIUS px of the upsampled match (copies land at the pixel, not at the level above's 2 px). At 512² it
+# costs about 55 ms of the 400 and gives 1.5-2.3 % LPIPS on val_xsrc and hires (texture_tuning, twenty-first step).
+FULL_SEARCH = 512
+FULL_RADIUS = 1
 EM_STEP = 2  # a level k above the finest searched one runs 1 + 2k EM iterations ...
 NNF_MAX = 7  # ... of min(7, 1 + k) passes
 FINE_ITERS = 1  # ... and the finest searched one this many
@@ -186,8 +192,10 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
     top = np.full(hole.shape + (2,), -1, np.int32) if SEAMS else np.zeros((1, 1, 2), np.int32)
     nothing = np.zeros((1, 1, 2), np.int32)
     # An unsearched full size is written by the level above's last vote alone: voting it again from the upsampled
-    # field cost 0.3 s of a 2048² fill for PSNR 0.02-0.06 dB lower at 512² (texture_tuning, tenth step).
-    last = 1 if search_top > 0 else 0
+    # field cost 0.3 s of a 2048² fill for PSNR 0.02-0.06 dB lower at 512² (texture_tuning, tenth step). Up to
+    # FULL_SEARCH it is searched locally, then voted.
+    full = search_top > 0 and max(hole.shape) <= FULL_SEARCH
+    last = 1 if search_top > 0 and not full else 0
     for k in range(len(levels) - 1, last - 1, -1):
         src, m = levels[k]
         h, w = m.shape
@@ -206,14 +214,15 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
             nnf = _upsample_field(nnf, h, w)
         above = max(k - search_top, 0)
         iters = 1 + EM_STEP * above if k != search_top else FINE_ITERS
-        passes = min(NNF_MAX, 1 + above) if k >= search_top else 0
+        passes = min(NNF_MAX, 1 + above) if k >= search_top else 1 if full else 0
         for it in range(iters):
             if k in targets:  # a hole pixel's low-pass channels are the target's again (the last vote copied sources')
                 est[m, 3:6] = targets[k](est)[m]
             seed_it = int(rng.integers(1, 2**31))
             cost = _costs(est, src, m, far, active, nnf, seed_it)
             if passes:
-                _minimize(est, src, m, far, active, nnf, cost, passes, seed_it)
+                _minimize(est, src, m, far, active, nnf, cost, passes, seed_it,
+                          FULL_RADIUS if k < search_top else (min(h, w) - 1) // 2)
             if k > 0 and it == iters - 1:  # the level's last vote copies from the next finer level
                 fine, fm = levels[k - 1]
                 new = cv2.resize(np.ascontiguousarray(est[..., : fine.shape[2]]), (fm.shape[1], fm.shape[0]),
@@ -627,9 +636,10 @@ def _costs(t, s, hole, far, active, nnf, seed):
 
 
 @nb.njit(cache=True, parallel=True)
-def _minimize(t, s, hole, far, active, nnf, cost, passes, seed):
+def _minimize(t, s, hole, far, active, nnf, cost, passes, seed, reach):
     """PatchMatch passes over ``active``: propagation from the previous pixel and row (within a band, so bands run in
-    parallel and the result does not depend on timing), then random search in halving windows. Every other pass
+    parallel and the result does not depend on timing), then random search in windows halving from ``reach`` px
+    around the best match. Every other pass
     runs backwards with the bands shifted by half a band, so matches propagate across every row."""
     h, w = active.shape
     rows = (h + BANDS - 1) // BANDS
@@ -655,7 +665,7 @@ def _minimize(t, s, hole, far, active, nnf, cost, passes, seed):
                             d = _dist(t, y, x, s, hole, far, cy, cx, best)
                             if d < best:
                                 best, by, bx = d, cy, cx
-                    radius = (min(h, w) - 1) // 2
+                    radius = reach
                     while radius > 0:
                         state, r1 = _next(state)
                         state, r2 = _next(state)
