@@ -66,6 +66,10 @@ SEARCH_SIDE = 384  # levels larger than this only upsample the field and vote (l
 # costs about 55 ms of the 400 and gives 1.5-2.3 % LPIPS on val_xsrc and hires (texture_tuning, twenty-first step).
 FULL_SEARCH = 512
 FULL_RADIUS = 1
+# ... and then the level above it, the last one it searches fully, compares patches by how busy they are and by the
+# guide's low frequencies too (FEATURES, GUIDE_TERM), as the levels above it do: another 0.9 % LPIPS at 512² for
+# about 60 ms (texture_tuning, twenty-first step).
+FULL_FEATURES = True
 EM_STEP = 2  # a level k above the finest searched one runs 1 + 2k EM iterations ...
 NNF_MAX = 7  # ... of min(7, 1 + k) passes
 FINE_ITERS = 1  # ... and the finest searched one this many
@@ -176,13 +180,15 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
     _paste(known, np.zeros((1, 1, 3), np.float32), hole, True)
     levels = _pyramid(known, hole)
     search_top = next((k for k, (_, m) in enumerate(levels) if max(m.shape) <= SEARCH_SIDE), len(levels) - 1)
+    full = search_top > 0 and max(hole.shape) <= FULL_SEARCH
+    plain = search_top - 1 if full and FULL_FEATURES else search_top  # levels above it: features, guide term
     filled = rgb.astype(np.float32)  # the photo with the guide in the hole (one buffer, reused at the end)
     _paste(filled, guide, hole, True)
-    targets = _guide_targets(levels, filled, hole, search_top, guide_scale) if GUIDE_TERM and FEATURES else {}
-    if FEATURES and search_top < len(levels) - 1:  # only above the finest searched level: texture_tuning
+    targets = _guide_targets(levels, filled, hole, plain, guide_scale) if GUIDE_TERM and FEATURES else {}
+    if FEATURES and plain < len(levels) - 1:  # only above the finest (fully) searched level: texture_tuning
         grads = _pyramid(_gradients(known, hole, guide), hole)
-        for k in range(search_top + 1, len(levels)):
-            scale = np.float32(FEATURES_GROWTH ** ((k - search_top - 1) / 2))
+        for k in range(plain + 1, len(levels)):
+            scale = np.float32(FEATURES_GROWTH ** ((k - plain - 1) / 2))
             levels[k] = (np.concatenate([levels[k][0], scale * grads[k][0]], axis=2), levels[k][1])
     rng = np.random.default_rng(SEED if seed is None else seed)
     inside = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)  # px to the nearest kept pixel
@@ -194,7 +200,6 @@ def add_texture(rgb: np.ndarray, hole: np.ndarray, guide: np.ndarray, seed: int 
     # An unsearched full size is written by the level above's last vote alone: voting it again from the upsampled
     # field cost 0.3 s of a 2048² fill for PSNR 0.02-0.06 dB lower at 512² (texture_tuning, tenth step). Up to
     # FULL_SEARCH it is searched locally, then voted.
-    full = search_top > 0 and max(hole.shape) <= FULL_SEARCH
     last = 1 if search_top > 0 and not full else 0
     for k in range(len(levels) - 1, last - 1, -1):
         src, m = levels[k]
