@@ -15,8 +15,9 @@ methods copy real texture from the photo. This stage is an exemplar method seede
    votes into the full size mix that copy (three quarters, ``FINAL_CLOSEST``) with the mean: the closest alone put
    copies side by side whose grain did not join (less so once the seams are corrected, step 4).
    Sources lie near the hole (``REACH``), so a thin stroke takes the texture around it. Above the finest searched
-   level a patch is also compared by how busy it is (``FEATURES``, weighted more at coarser levels: the mean
-   |gradient| of the full-size photo under each pixel, Newson et al. 2014), which a coarse colour cannot tell: a
+   level (and at it, when a full size is searched once more: ``FULL_FEATURES``) a patch is also compared by how
+   busy it is (``FEATURES``, weighted more at coarser levels: the mean |gradient| of the full-size photo under each
+   pixel, Newson et al. 2014), which a coarse colour cannot tell: a
    smooth guide otherwise matches smooth sources best and a hole in frost or foliage got a flat block. In the hole
    these features start from the border (Telea), not from the guide. There a patch is also compared by its low
    frequencies against the guide's (``GUIDE_TERM``), trusted near the kept pixels only (``GUIDE_TRUST``): the search
