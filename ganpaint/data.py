@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from .masks import difficulty_mask, training_mask
+from .masks import TRAINING_MIX, difficulty_mask, training_mask
 from .tensors import to_tensor, to_uint8  # noqa: F401  (also imported from here by training code)
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp"}
@@ -51,9 +51,10 @@ class TrainSet(torch.utils.data.Dataset):
     batches the uninterrupted run would have seen.
     """
 
-    def __init__(self, root, size: int = 256, seed: int = 0, scale=(0.35, 1.0), length: int = 10**9):
+    def __init__(self, root, size: int = 256, seed: int = 0, scale=(0.35, 1.0), length: int = 10**9,
+                 mask_mix=TRAINING_MIX):
         self.files = list_images(root)
-        self.size, self.seed, self.scale, self.length = size, seed, scale, length
+        self.size, self.seed, self.scale, self.length, self.mask_mix = size, seed, scale, length, tuple(mask_mix)
         # Photos are kept in memory at most twice the crop size on the short side: cheap crops, same scale.
         self.images = [load_rgb(p, max_short_side=max(2 * size, 256)) for p in self.files]
 
@@ -70,7 +71,7 @@ class TrainSet(torch.utils.data.Dataset):
         crop = np.asarray(crop)
         if rng.random() < 0.5:
             crop = crop[:, ::-1]
-        mask = training_mask(self.size, self.size, rng)
+        mask = training_mask(self.size, self.size, rng, self.mask_mix)
         return to_tensor(crop[None])[0], torch.from_numpy(mask).float()[None]
 
 

@@ -119,19 +119,29 @@ def difficulty_mask(h: int, w: int, difficulty: str, seed) -> np.ndarray:
     return random_mask(h, w, seed, *DIFFICULTY[difficulty])
 
 
-def training_mask(h: int, w: int, rng) -> np.ndarray:
-    """The training mix: mostly large free-form masks, some outpainting and bridge layouts."""
+# The training mix's shares: free-form strokes and boxes, outpainting borders, vertical bridges, diagonal bridges.
+TRAINING_MIX = (0.75, 0.15, 0.05, 0.05)
+
+
+def training_mask(h: int, w: int, rng, mix=TRAINING_MIX) -> np.ndarray:
+    """The training mix: mostly large free-form masks, some outpainting and bridge layouts (``mix``: the four shares,
+    in TRAINING_MIX's order; they need not sum to 1)."""
     rng = _rng(rng)
+    shares = np.asarray(mix, dtype=float)
+    if shares.shape != (4,) or (shares < 0).any() or shares.sum() <= 0:
+        raise ValueError(f"mask mix: four shares >= 0 (strokes, outpaint, bridge, bridge_diag), not {tuple(mix)}")
+    # The default's thresholds are written out so its masks stay those the committed weights were trained on.
+    cut = (0.75, 0.9, 0.95) if tuple(mix) == TRAINING_MIX else tuple(np.cumsum(shares)[:3] / shares.sum())
     r = rng.random()
-    if r < 0.75:
+    if r < cut[0]:
         lo = rng.uniform(0.05, 0.5)
         return random_mask(h, w, rng, lo, min(lo + 0.1, 0.6))
-    if r < 0.9:
+    if r < cut[1]:
         sides = rng.random(4) < 0.5
         if not sides.any():
             sides[int(rng.integers(4))] = True
         left, right, top, bottom = (int(s * rng.uniform(0.1, 0.35) * n) for s, n in zip(sides, (w, w, h, h)))
         return outpaint_border(h, w, left, right, top, bottom)
-    if r < 0.95:
+    if r < cut[2]:
         return bridge_layout(h, w, "horizontal", gap=rng.uniform(0.1, 0.4))
     return bridge_layout(h, w, "diagonal", flip=bool(rng.random() < 0.5))

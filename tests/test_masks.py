@@ -48,3 +48,45 @@ def test_training_masks_are_varied_and_nonempty():
     rng = np.random.default_rng(0)
     covs = [coverage(training_mask(128, 128, rng)) for _ in range(60)]
     assert min(covs) > 0.02 and max(covs) < 0.8 and np.std(covs) > 0.08
+
+
+def _layout(mask: np.ndarray) -> str:
+    """Which of the training mix's four kinds a mask is (by its shape, not by how it was drawn)."""
+    h, w = mask.shape
+    full_cols, full_rows = mask.all(axis=0), mask.all(axis=1)
+    quadrants = [mask[: h // 2, : w // 2], mask[: h // 2, w // 2 :], mask[h // 2 :, : w // 2], mask[h // 2 :, w // 2 :]]
+    if all(q.all() or not q.any() for q in quadrants) and sum(q.all() for q in quadrants) == 2:
+        return "bridge_diag"
+    if full_cols.any() and mask.sum() == full_cols.sum() * h and not full_cols[0] and not full_cols[-1]:
+        return "bridge"  # one band of whole columns, away from both sides
+    # outpainting: every masked pixel in a band along a border that is masked across its whole length
+    border = np.zeros_like(mask, bool)
+    for band in (np.cumprod(full_cols), np.cumprod(full_cols[::-1])[::-1]):
+        border[:, band.astype(bool)] = True
+    for band in (np.cumprod(full_rows), np.cumprod(full_rows[::-1])[::-1]):
+        border[band.astype(bool), :] = True
+    if mask.any() and not (mask.astype(bool) & ~border).any():
+        return "outpaint"
+    return "strokes"
+
+
+@pytest.mark.parametrize("kind, mix", [("strokes", (1, 0, 0, 0)), ("outpaint", (0, 1, 0, 0)),
+                                       ("bridge", (0, 0, 1, 0)), ("bridge_diag", (0, 0, 0, 2))])
+def test_a_training_mix_of_one_kind_gives_only_that_kind(kind, mix):
+    kinds = {_layout(training_mask(96, 96, np.random.default_rng([3, i]), mix)) for i in range(40)}
+    assert kinds == {kind}
+
+
+def test_the_training_mix_shares_are_normalised_and_the_default_is_the_committed_one():
+    # Shares scaled by 4 draw the same masks as the default (0.75, 0.15, 0.05, 0.05) that trained weights/gan.
+    for i in range(200):
+        a = training_mask(64, 64, np.random.default_rng([0, i]))
+        assert (a == training_mask(64, 64, np.random.default_rng([0, i]), (3.0, 0.6, 0.2, 0.2))).all()
+    counts = {}
+    for i in range(400):
+        k = _layout(training_mask(64, 64, np.random.default_rng([1, i]), (0.4, 0.35, 0.15, 0.1)))
+        counts[k] = counts.get(k, 0) + 1
+    assert 0.3 < counts["outpaint"] / 400 < 0.4 and 0.35 < counts["strokes"] / 400 < 0.45
+    for bad in [(1, 0, 0), (0, 0, 0, 0), (1, -1, 0, 1)]:
+        with pytest.raises(ValueError, match="mask mix"):
+            training_mask(64, 64, 0, bad)

@@ -60,6 +60,15 @@ def test_config_rejects_unknown_flags_and_wrong_types():
         parse_config(GANConfig, ["--size", "big"])
 
 
+def test_the_mask_mix_flag_reaches_the_training_masks(photos):
+    cfg = parse_config(GANConfig, ["--mask-mix", "0,1,0,0"])
+    assert cfg.mask_mix == (0.0, 1.0, 0.0, 0.0)
+    ds = TrainSet(photos, size=32, seed=0, mask_mix=cfg.mask_mix)
+    for i in range(8):  # outpainting borders only: a mask touches the photo's edge across a whole side
+        m = ds[i][1][0].bool()
+        assert m.any() and any(bool(side.all()) for side in (m[0], m[-1], m[:, 0], m[:, -1]))
+
+
 def tiny_run(photos, out, steps, resume=False):
     # perceptual_weight 0: the VGG weights are not needed for a resume test.
     return GANConfig(data=str(photos), val_data=str(photos), out=str(out), size=32, batch_size=2, steps=steps,

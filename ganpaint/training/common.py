@@ -19,6 +19,7 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
+from ..masks import TRAINING_MIX
 from ..tensors import pick_device
 
 
@@ -36,6 +37,8 @@ class RunConfig:
     resume: bool = False
     warmup_steps: int = 200
     decay_start: float = 0.6  # cosine decay to 10 % over the last 40 % of --steps
+    # shares of the training masks: strokes and boxes, outpainting borders, vertical bridges, diagonal bridges
+    mask_mix: tuple = TRAINING_MIX
     ema_decay: float = 0.999
     # system
     device: str = "auto"
