@@ -2,6 +2,7 @@
 (with any NAME=value constants, as tune.py takes them) and OpenCV Telea, on val_xsrc's cases (README, the pull's tints).
 
     python results/gan/texture_tuning/by_distance.py --size 256 --tasks outpaint,bridge [NAME=value ...]
+    python results/gan/texture_tuning/by_distance.py --images val --tasks outpaint   # a held-out set
 """
 
 import argparse
@@ -20,11 +21,12 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--size", type=int, default=256)
     p.add_argument("--tasks", default="outpaint,bridge", help="outpaint, bridge, bridge_diag, inpaint_medium, inpaint_hard")
+    p.add_argument("--images", default="val_xsrc", help="a set of ../shared/data/scenery (val_xsrc, val, hires)")
     p.add_argument("settings", nargs="*")
     args = p.parse_args()
     base.add_texture = tune.texture_with(args.settings).add_texture
     telea = get_inpainter("telea")
-    images, groups, fills = tune.guides(args.size)
+    images, groups, fills = tune.guides(args.size, images=args.images)
     for task, difficulty, masks in groups:
         key = f"{task}_{difficulty}"
         if key.rstrip("_-") not in args.tasks.split(","):

@@ -1,4 +1,4 @@
-"""Per-photo LPIPS / PSNR of one task of the texture stage under several settings (val_xsrc, 256², seed 0).
+"""Per-photo LPIPS / PSNR of one task of the texture stage under several settings (val_xsrc, 256², seed 0 unless told).
 
     python results/gan/texture_tuning/per_photo.py outpaint "" "LOW_ALPHA=0.0"
 
@@ -18,8 +18,10 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("task", help="inpaint_medium, inpaint_hard, outpaint, bridge, bridge_diag")
     p.add_argument("settings", nargs="+")
+    p.add_argument("--size", type=int, default=256)
+    p.add_argument("--images", default="val_xsrc", help="a set of ../shared/data/scenery (val_xsrc, val, hires)")
     args = p.parse_args()
-    images, groups, fills = tune.guides(256)
+    images, groups, fills = tune.guides(args.size, images=args.images)
     key, masks = tune.task_masks(groups, args.task)
     scores = np.zeros((len(args.settings), len(images), 2))
     for j, setting in enumerate(args.settings):

@@ -3,6 +3,7 @@
     python results/gan/texture_tuning/tune.py --size 256 BLUR=3.0            # one run; several NAME=value at once
     python results/gan/texture_tuning/tune.py --size 256                     # the committed settings
     python results/gan/texture_tuning/tune.py --weights RUN/generator        # guides of other GAN weights
+    python results/gan/texture_tuning/tune.py --images val                   # a held-out set: to check, not to choose
 
 The GAN's bare fills (the guide) are made once per size and kept in ~/.cache/ganpaint/texture_tuning; each run
 copies ganpaint/inpainters/texture.py with the named module constants replaced (numba compiles them in, so a
@@ -28,26 +29,28 @@ from ganpaint.inpainters import base, get_inpainter
 TASKS, DIFFICULTIES = ["inpaint", "outpaint", "bridge", "bridge_diag"], ["medium", "hard"]
 
 
-def guides(size: int, weights: str | None = None):
+def guides(size: int, weights: str | None = None, images: str = "val_xsrc"):
     """The photos, the evaluation's cases and the GAN's bare fills of them (``weights``: other GAN weights than the
-    default, e.g. a training run's ``generator`` folder; cached apart by their path)."""
-    files = list_images(paths.shared_data("val_xsrc"))
-    images = [center_square(load_rgb(f), size) for f in files]
-    groups = list(cases(TASKS, DIFFICULTIES, len(images), size, 0))
+    default, e.g. a training run's ``generator`` folder; cached apart by their path; ``images``: a set of
+    ../shared/data/scenery, val_xsrc by default, the one settings are chosen by)."""
+    files = list_images(paths.shared_data(images))
+    photos = [center_square(load_rgb(f), size) for f in files]
+    groups = list(cases(TASKS, DIFFICULTIES, len(photos), size, 0))
     tag = f"_{hashlib.sha1(str(Path(weights).resolve()).encode()).hexdigest()[:8]}" if weights else ""
-    cache = Path.home() / ".cache" / "ganpaint" / "texture_tuning" / f"guides_{size}_{len(images)}_scaled{tag}.npz"
+    tag += f"_{images}" if images != "val_xsrc" else ""
+    cache = Path.home() / ".cache" / "ganpaint" / "texture_tuning" / f"guides_{size}_{len(photos)}_scaled{tag}.npz"
     if not cache.exists():
         gan = get_inpainter("gan", weights=weights) if weights else get_inpainter("gan")
         strategy = "full" if size <= gan.max_side else "crop"  # what the default strategy ("auto") picks
         fills = {}
         for t, d, masks in groups:  # the bare fill (detail=False) and the factor it was upscaled by
-            made = [gan._fill(im, m.astype(bool), strategy, {"progress": None}) for im, m in zip(images, masks)]
+            made = [gan._fill(im, m.astype(bool), strategy, {"progress": None}) for im, m in zip(photos, masks)]
             fills[f"{t}_{d}"] = np.stack([f for f, _ in made])
             fills[f"upscale_{t}_{d}"] = np.array([u for _, u in made])
         cache.parent.mkdir(parents=True, exist_ok=True)
         np.savez(cache, **fills)
     fills = np.load(cache)
-    return images, groups, {k: fills[k] for k in fills.files}
+    return photos, groups, {k: fills[k] for k in fills.files}
 
 
 def texture_with(settings: list[str]):
@@ -85,16 +88,19 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--size", type=int, default=256)
     p.add_argument("--weights", help="GAN weights for the guides (default: the shipped ones)")
+    p.add_argument("--images", default="val_xsrc", help="a set of ../shared/data/scenery (val_xsrc, val, hires)")
     p.add_argument("settings", nargs="*", help="NAME=value constants of texture.py")
     args = p.parse_args()
     base.add_texture = texture_with(args.settings).add_texture
-    images, groups, fills = guides(args.size, args.weights)
+    images, groups, fills = guides(args.size, args.weights, args.images)
     means = []
     for task, difficulty, masks in groups:
         rows = scores(images, masks, fills, f"{task}_{difficulty}")
         means.append((np.mean([r["lpips"] for r in rows]), np.mean([r["psnr"] for r in rows])))
     cells = " | ".join(f"{lp:.4f} / {ps:.2f}" for lp, ps in means)
-    print(f"| {args.size} | {' '.join(args.settings) or 'committed'} | {cells} | {np.mean([m[0] for m in means]):.4f} |")
+    label = " ".join(args.settings) or "committed"
+    label += f" ({args.images})" if args.images != "val_xsrc" else ""
+    print(f"| {args.size} | {label} | {cells} | {np.mean([m[0] for m in means]):.4f} |")
 
 
 if __name__ == "__main__":
