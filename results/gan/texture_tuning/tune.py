@@ -29,14 +29,21 @@ from ganpaint.inpainters import base, get_inpainter
 TASKS, DIFFICULTIES = ["inpaint", "outpaint", "bridge", "bridge_diag"], ["medium", "hard"]
 
 
+def _weights_key(weights: str) -> str:
+    path = Path(weights).resolve()
+    files = sorted(path.glob("*.safetensors")) if path.is_dir() else [path]
+    return str(path) + "".join(f"|{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files if f.exists())
+
+
 def guides(size: int, weights: str | None = None, images: str = "val_xsrc"):
     """The photos, the evaluation's cases and the GAN's bare fills of them (``weights``: other GAN weights than the
-    default, e.g. a training run's ``generator`` folder; cached apart by their path; ``images``: a set of
+    default, e.g. a training run's ``generator`` folder; cached apart by their path and file; ``images``: a set of
     ../shared/data/scenery, val_xsrc by default, the one settings are chosen by)."""
     files = list_images(paths.shared_data(images))
     photos = [center_square(load_rgb(f), size) for f in files]
     groups = list(cases(TASKS, DIFFICULTIES, len(photos), size, 0))
-    tag = f"_{hashlib.sha1(str(Path(weights).resolve()).encode()).hexdigest()[:8]}" if weights else ""
+    # Keyed by the weights' path and their file's size and time: a training run rewrites its generator folder.
+    tag = f"_{hashlib.sha1(_weights_key(weights).encode()).hexdigest()[:8]}" if weights else ""
     tag += f"_{images}" if images != "val_xsrc" else ""
     cache = Path.home() / ".cache" / "ganpaint" / "texture_tuning" / f"guides_{size}_{len(photos)}_scaled{tag}.npz"
     if not cache.exists():
