@@ -125,10 +125,11 @@ FEATURES_GROWTH = 2.0  # ... at the level above the finest searched one, times t
 # level's side) against the guide's with weight GUIDE_TERM: the search then picks copies that agree with the network's
 # layout, not only the pull afterwards. The guide is trusted near the kept pixels: its weight against the estimate's
 # own low-pass falls as exp(-distance / (GUIDE_TRUST px x the factor the guide was upscaled by)); far out a network
-# working below the photo's size is streaky (texture_tuning, the guide in the patch distance).
-GUIDE_TERM = 0.25
+# working below the photo's size is streaky (texture_tuning, the guide in the patch distance). Raised from 0.25 and
+# 51.2 px with the outpainting-weighted weights: a better guide is worth trusting further (twenty-third step).
+GUIDE_TERM = 0.75
 GUIDE_SIGMA = 4 / 256
-GUIDE_TRUST = 51.2
+GUIDE_TRUST = 76.8
 # Where neighbouring hole pixels copy from sources that are not neighbours (a seam between two copies, or between a
 # copy and the kept pixels), the step between them is replaced by a gradient one of the two sources has there, and
 # the change spread by a screened Poisson solve that is 0 at the kept pixels, with this weight on staying put

@@ -25,6 +25,7 @@ from ganpaint import paths
 from ganpaint.data import center_square, list_images, load_rgb
 from ganpaint.evaluate import cases, image_metrics
 from ganpaint.inpainters import base, get_inpainter
+from ganpaint.inpainters.gan import default_weights
 
 TASKS, DIFFICULTIES = ["inpaint", "outpaint", "bridge", "bridge_diag"], ["medium", "hard"]
 
@@ -42,8 +43,9 @@ def guides(size: int, weights: str | None = None, images: str = "val_xsrc"):
     files = list_images(paths.shared_data(images))
     photos = [center_square(load_rgb(f), size) for f in files]
     groups = list(cases(TASKS, DIFFICULTIES, len(photos), size, 0))
-    # Keyed by the weights' path and their file's size and time: a training run rewrites its generator folder.
-    tag = f"_{hashlib.sha1(_weights_key(weights).encode()).hexdigest()[:8]}" if weights else ""
+    # Keyed by the weights' path and their file's size and time: a training run rewrites its generator folder, and
+    # the shipped weights changed too (twenty-third step).
+    tag = f"_{hashlib.sha1(_weights_key(weights or default_weights()).encode()).hexdigest()[:8]}"
     tag += f"_{images}" if images != "val_xsrc" else ""
     cache = Path.home() / ".cache" / "ganpaint" / "texture_tuning" / f"guides_{size}_{len(photos)}_scaled{tag}.npz"
     if not cache.exists():
