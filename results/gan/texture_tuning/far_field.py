@@ -64,13 +64,12 @@ ORACLE_SIGMA = 4.0
 
 def oracle_guides(images, groups, fills, weight: float):
     """The bare fills leaned ``weight`` of the way to the truth's low-pass (a diagnostic: no method can do this)."""
+    lows = [cv2.GaussianBlur(im.astype(np.float32), (0, 0), ORACLE_SIGMA) for im in images]  # once, not per task
     out = {}
     for task, difficulty, _ in groups:
         key = f"{task}_{difficulty}"
-        out[key] = np.stack([
-            np.clip(np.round((1 - weight) * fills[key][i] + weight * cv2.GaussianBlur(
-                im.astype(np.float32), (0, 0), ORACLE_SIGMA)), 0, 255).astype(np.uint8)
-            for i, im in enumerate(images)])
+        out[key] = np.stack([np.clip(np.round((1 - weight) * fills[key][i] + weight * low), 0, 255).astype(np.uint8)
+                             for i, low in enumerate(lows)])
     return out
 
 

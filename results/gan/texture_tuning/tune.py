@@ -45,11 +45,12 @@ def guides(size: int, weights: str | None = None, images: str = "val_xsrc"):
     groups = list(cases(TASKS, DIFFICULTIES, len(photos), size, 0))
     # Keyed by the weights' path and their file's size and time: a training run rewrites its generator folder, and
     # the shipped weights changed too (twenty-third step).
-    tag = f"_{hashlib.sha1(_weights_key(weights or default_weights()).encode()).hexdigest()[:8]}"
+    weights = weights or default_weights()
+    tag = f"_{hashlib.sha1(_weights_key(weights).encode()).hexdigest()[:8]}"
     tag += f"_{images}" if images != "val_xsrc" else ""
     cache = Path.home() / ".cache" / "ganpaint" / "texture_tuning" / f"guides_{size}_{len(photos)}_scaled{tag}.npz"
     if not cache.exists():
-        gan = get_inpainter("gan", weights=weights) if weights else get_inpainter("gan")
+        gan = get_inpainter("gan", weights=weights)
         strategy = "full" if size <= gan.max_side else "crop"  # what the default strategy ("auto") picks
         fills = {}
         for t, d, masks in groups:  # the bare fill (detail=False) and the factor it was upscaled by
