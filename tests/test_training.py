@@ -264,3 +264,32 @@ def test_generator_and_discriminator_losses_each_return_loss_and_metrics(photos)
     # a fill equal to the photo has no hole L1 and no SSIM loss
     _, perfect = generator_loss(d, gan_loss, None, cfg, images, images, masks, real_feats)
     assert perfect["l1"] == 0 and perfect["ssim"] < 1e-4
+
+
+def test_the_committed_training_state_resumes_on_a_tiny_set(photos, tmp_path):
+    """training_state/gan (committed) goes on for two steps: models, step, minutes, hardware and log carry over."""
+    import shutil
+
+    from ganpaint.training.state import DEFAULT, load_state
+
+    state = tmp_path / "state"
+    shutil.copytree(DEFAULT, state)
+    before = load_state(state)
+    rows_before = list(csv.DictReader(open(state / "log.csv")))
+    # Flags given on the command line win over the saved config: a tiny size and batch, no VGG.
+    main(GANConfig(resume_from=str(state), data=str(photos), val_data=str(photos), out=str(tmp_path / "run"), size=32,
+                   batch_size=2, steps=before["step"] + 2, perceptual_weight=0, val_n=2, val_every=10**6, ckpt_every=10**6))
+    after = load_state(state)
+    assert after["step"] == before["step"] + 2 and after["minutes"] > before["minutes"]
+    assert after["hardware"][: len(before["hardware"])] == before["hardware"] and after["stages"] == before["stages"]
+    assert after["config"]["lr_g"] == before["config"]["lr_g"] and after["config"]["size"] == 32
+    moved = [k for k in before["models"]["ema"] if not torch.equal(before["models"]["ema"][k], after["models"]["ema"][k])]
+    assert moved and set(after["models"]["d"]) == set(before["models"]["d"])
+    rows = list(csv.DictReader(open(state / "log.csv")))
+    assert rows[: len(rows_before)] == rows_before and int(rows[-1]["step"]) == after["step"]  # the log goes on
+
+
+def test_a_missing_training_state_is_a_clear_error(photos, tmp_path):
+    (tmp_path / "state").mkdir()
+    with pytest.raises(FileNotFoundError, match="no training state .*generator.safetensors"):
+        main(GANConfig(resume_from=str(tmp_path / "state"), data=str(photos), out=str(tmp_path / "run")))

@@ -6,15 +6,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+import json
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 import torch
 
+from .. import paths
 from ..data import TrainSet, batches, validation_set
 from ..losses import GANLoss, PerceptualLoss, feature_matching, hole_l1, r1_penalty, ssim_loss
 from ..models import Generator, PatchDiscriminator
+from .state import resume_run, save_state
 from .common import (EMA, RunConfig, model_defaults, all_mean, check_replicas, cosine_lr, load_checkpoint, open_run, parse_config, publish,
                      save_checkpoint, train_loop, unwrap, val_report, write_training_info)
 
@@ -29,6 +33,9 @@ class GANConfig(RunConfig):
 
     out: str = "runs/gan"
     init_from: str = ""  # a generator folder (G only) or a ckpt.pt (its EMA generator and its discriminator)
+    resume_from: str = ""  # a training state folder (training_state/gan): its models, step, config and log go on
+    save_state: str = ""  # write the training state here at every checkpoint ('' = --resume-from's folder)
+    restart_warmup: int = 100  # after --resume-from the optimisers restart: LR warm-up over this many steps
     # models: the generator's defaults are its own (models/generator.py); D is narrower than its default
     g_channels: tuple = G_DEFAULTS["channels"]
     g_decoder_channels: tuple = G_DEFAULTS["decoder_channels"]
@@ -63,8 +70,10 @@ class GANConfig(RunConfig):
                 "train_size": self.size}
 
 
-def get_lr(step: int, base: float, cfg: GANConfig) -> float:
-    return cosine_lr(step, base, cfg.warmup_steps, cfg.decay_start, cfg.steps)
+def get_lr(step: int, base: float, cfg: GANConfig, restart: int | None = None) -> float:
+    """The schedule; after a restart of the optimisers (``restart``: the step it happened) a linear warm-up."""
+    warm = 1.0 if restart is None else min(1.0, (step - restart + 1) / max(1, cfg.restart_warmup))
+    return warm * cosine_lr(step, base, cfg.warmup_steps, cfg.decay_start, cfg.steps)
 
 
 @torch.no_grad()
@@ -90,6 +99,18 @@ def build_models(cfg: GANConfig, resuming: bool) -> tuple[Generator, PatchDiscri
         else:
             g.load_state_dict(Generator.from_pretrained(cfg.init_from, strict=True).state_dict())
     return g, d
+
+
+def earlier_stages(init_from: str) -> list:
+    """The stages behind a generator folder's weights (its training.json, and the weights each stage started from),
+    so a training state knows its total compute."""
+    info = paths.CHECKOUT / init_from / "training.json" if init_from else None
+    if info is None or not info.is_file():
+        return []
+    data = json.loads(info.read_text())
+    own = data.get("stages") or [{"steps": data["steps"], "minutes": data["minutes"], "init_from": data.get("init_from")}]
+    own = [{"size": data["size"], "batch_size": data["batch_size"], **s} for s in own]
+    return earlier_stages(own[0].get("init_from") or "") + own
 
 
 def discriminator_loss(d, gan_loss: GANLoss, cfg: GANConfig, real_logits, real_in, fake, masks) -> tuple[torch.Tensor, dict]:
@@ -132,6 +153,8 @@ class Trainee:
     g_train: torch.nn.Module = None
     d_train: torch.nn.Module = None
     d_acc: float = 0.5  # running accuracy of D, which throttles its steps
+    restart: int | None = None  # the step the optimisers restarted at (a --resume-from run)
+    stages: list = field(default_factory=list)  # the training behind --init-from's weights, for the state's total
 
     def modules(self) -> dict:  # what a checkpoint holds, by key
         return {"g": self.g, "d": self.d, "ema": self.ema.model, "opt_g": self.opt_g, "opt_d": self.opt_d}
@@ -142,7 +165,7 @@ def train_step(run, t: Trainee, images, masks, step: int) -> dict:
     cfg = run.cfg
     for opt, base in ((t.opt_g, cfg.lr_g), (t.opt_d, cfg.lr_d)):
         for group in opt.param_groups:
-            group["lr"] = get_lr(step, base, cfg)
+            group["lr"] = get_lr(step, base, cfg, t.restart)
     with run.autocast():
         fake = t.g_train(images, masks)
     d_step = t.d_acc < cfg.d_throttle
@@ -162,29 +185,54 @@ def train_step(run, t: Trainee, images, masks, step: int) -> dict:
     g_loss.backward()
     t.opt_g.step()
     t.ema.update(unwrap(t.g_train), step)
-    return {"lr_g": get_lr(step, cfg.lr_g, cfg), **g_metrics, **d_metrics, "d_acc": round(t.d_acc, 4), "d_step": int(d_step)}
+    return {"lr_g": get_lr(step, cfg.lr_g, cfg, t.restart), **g_metrics, **d_metrics, "d_acc": round(t.d_acc, 4), "d_step": int(d_step)}
 
 
 def save(run, t: Trainee):
     """The checkpoint (full state, for --resume) and the EMA generator with its training.json."""
     check_replicas(t.g, run.world)
     if run.main_proc:
-        save_checkpoint(run.ckpt_path, run.checkpoint({k: m.state_dict() for k, m in t.modules().items()} | {"d_acc": t.d_acc}))
+        save_checkpoint(run.ckpt_path, run.checkpoint({k: m.state_dict() for k, m in t.modules().items()}
+                                                      | {"d_acc": t.d_acc, "stages": t.stages}))
         t.ema.model.save_pretrained(run.out / "generator")
         write_training_info(run.out / "generator", run.cfg, run.step, run.minutes(), run.hardware)
+        folder = run.cfg.save_state or run.cfg.resume_from
+        if folder:
+            info = {"step": run.step, "minutes": round(run.minutes(), 3), "d_acc": t.d_acc, "hardware": run.hardware,
+                    "stages": t.stages, "config": dataclasses.asdict(run.cfg)}
+            save_state(folder, {"ema": t.ema.model, "d": t.d}, info, run.out / "log.csv")
+
+
+def trainee(run, g, d, perceptual, state: dict | None, saved: dict | None) -> Trainee:
+    """Optimisers and EMA, with the state of a --resume checkpoint or of a --resume-from training state."""
+    cfg = run.cfg
+    t = Trainee(g, d, EMA(g, cfg.ema_decay), torch.optim.Adam(g.parameters(), lr=cfg.lr_g, betas=(0.5, 0.999)),
+                torch.optim.Adam(d.parameters(), lr=cfg.lr_d, betas=(0.5, 0.999)), perceptual, GANLoss(cfg.gan_loss))
+    t.stages = earlier_stages(cfg.init_from)
+    if state is not None:
+        for key, module in t.modules().items():
+            module.load_state_dict(state[key])
+        t.d_acc, t.stages = state["d_acc"], state.get("stages", t.stages)
+    if saved is not None:  # G goes on from the EMA generator; the fresh optimisers warm up again
+        for module, key in ((g, "ema"), (t.ema.model, "ema"), (d, "d")):
+            module.load_state_dict(saved["models"][key])
+        t.d_acc, t.restart, t.stages = saved["d_acc"], run.step, saved.get("stages", [])
+    t.g_train, t.d_train = g, d
+    return t
 
 
 def main(cfg: GANConfig):
-    # 1. Setup; with --resume the checkpoint's config wins, except for the budget and where to stop
+    # 1. Setup; with --resume (or --resume-from) the saved config wins, except for the budget and where to stop
     run = open_run(cfg, distributed=True)  # under torchrun: this process's rank and GPU
-    cfg, device, state = run.cfg, run.device, run.state
+    saved = resume_run(run, cfg.resume_from) if cfg.resume_from else None
+    cfg, device, state = run.cfg, run.device, None if saved else run.state
 
     # 2. Data
     dataset = TrainSet(cfg.data, cfg.size, seed=cfg.seed, mask_mix=cfg.mask_mix)
     val_images, val_masks = validation_set(cfg.val_data, cfg.size, n=cfg.val_n) if cfg.val_data and run.main_proc else (None, None)
 
     # 3. Models and losses
-    g, d = build_models(cfg, resuming=state is not None)
+    g, d = build_models(cfg, resuming=state is not None or saved is not None)
     g, d = g.to(device, memory_format=run.memory_format), d.to(device, memory_format=run.memory_format)
     perceptual = PerceptualLoss(cfg.perceptual_layers, size=cfg.perceptual_size or None).to(device) if cfg.perceptual_weight else None
     if run.main_proc:
@@ -192,13 +240,7 @@ def main(cfg: GANConfig):
               + (f", {run.world} processes" if run.world > 1 else ""))
 
     # 4. Optimisers; a resumed run takes every state from its checkpoint
-    t = Trainee(g, d, EMA(g, cfg.ema_decay), torch.optim.Adam(g.parameters(), lr=cfg.lr_g, betas=(0.5, 0.999)),
-                torch.optim.Adam(d.parameters(), lr=cfg.lr_d, betas=(0.5, 0.999)), perceptual, GANLoss(cfg.gan_loss))
-    if state is not None:
-        for key, module in t.modules().items():
-            module.load_state_dict(state[key])
-        t.d_acc = state["d_acc"]
-    t.g_train, t.d_train = g, d
+    t = trainee(run, g, d, perceptual, state, saved)
     if run.world > 1:  # gradients averaged over the processes; every replica takes the same step
         from torch.nn.parallel import DistributedDataParallel as DDP
 

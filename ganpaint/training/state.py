@@ -1,0 +1,87 @@
+"""A GAN run's resumable state as small committed files, so CPU training adds up across machines and sessions.
+
+    training_state/gan/
+        generator.safetensors      the EMA generator, fp16
+        discriminator.safetensors  the discriminator, fp16
+        state.json                 step, training minutes, config, hardware, earlier stages
+        log.csv                    every logged step of every session
+
+``train.py gan --resume-from training_state/gan`` continues it: the models come from these files, the optimisers
+restart with a short warm-up (``--restart-warmup``), the step counter, minutes and log go on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from .. import paths
+
+DEFAULT = paths.CHECKOUT / "training_state" / "gan"
+FILES = {"ema": "generator.safetensors", "d": "discriminator.safetensors"}
+
+
+def _atomic(path: Path, write):
+    tmp = path.with_name(path.name + ".tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def save_state(folder, models: dict[str, torch.nn.Module], info: dict, log: Path | None = None):
+    """Write the models (fp16, by ``FILES`` key), ``info`` as state.json and a copy of the run's ``log``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for key, name in FILES.items():
+        half = {k: (v.half() if v.is_floating_point() else v).contiguous().cpu() for k, v in models[key].state_dict().items()}
+        _atomic(folder / name, lambda p, t=half: save_file(t, str(p)))
+    _atomic(folder / "state.json", lambda p: p.write_text(json.dumps(info, indent=2) + "\n"))
+    if log is not None and Path(log).is_file() and Path(log).resolve() != (folder / "log.csv").resolve():
+        _atomic(folder / "log.csv", lambda p: shutil.copyfile(log, p))
+
+
+def load_state(folder) -> dict:
+    """state.json's fields plus ``models``: {key: fp32 state dict}. A missing or partial folder is a clear error."""
+    folder = Path(folder)
+    missing = [n for n in [*FILES.values(), "state.json"] if not (folder / n).is_file()]
+    if missing:
+        raise FileNotFoundError(f"no training state at {folder}: {', '.join(missing)} missing")
+    info = json.loads((folder / "state.json").read_text())
+    info["models"] = {key: {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(folder / name)).items()}
+                      for key, name in FILES.items()}
+    return info
+
+
+def total_compute(info: dict) -> dict:
+    """Steps, images and minutes over the weights' whole history: the earlier stages and this run."""
+    stages = info.get("stages", []) + [{"steps": info["step"], "minutes": info["minutes"],
+                                        "batch_size": info["config"]["batch_size"]}]
+    return {"steps": sum(s["steps"] for s in stages),
+            "images_seen": sum(s["steps"] * s.get("batch_size", 8) for s in stages),
+            "minutes": round(sum(s["minutes"] for s in stages), 1)}
+
+
+def resume_run(run, folder) -> dict:
+    """Point ``run`` at a saved state: its config (but the runtime flags), step, minutes, hardware and log.
+    Returns the state (with its ``models``) for the caller to load into its modules."""
+    import dataclasses
+
+    from .common import RUNTIME_FLAGS, run_hardware
+
+    state = load_state(folder)
+    # Flags set on the command line (not at their defaults) win over the saved ones, like the runtime flags.
+    given = {f.name for f in dataclasses.fields(run.cfg) if getattr(run.cfg, f.name) != f.default}
+    keep = RUNTIME_FLAGS | given | {"out", "resume_from", "save_state"}
+    saved = {k: tuple(v) if isinstance(v, list) else v for k, v in state["config"].items()}
+    run.cfg = dataclasses.replace(run.cfg, **{k: v for k, v in saved.items() if k not in keep and hasattr(run.cfg, k)})
+    (run.out / "config.json").write_text(json.dumps(dataclasses.asdict(run.cfg), indent=2))
+    run.step, run.minutes_before = state["step"], state["minutes"]
+    run.hardware = run_hardware(state, run.device, run.world)
+    if (Path(folder) / "log.csv").is_file():
+        shutil.copyfile(Path(folder) / "log.csv", run.out / "log.csv")  # the log goes on from the state's
+    print(f"resumed from the training state {folder} at step {run.step}")
+    return state
