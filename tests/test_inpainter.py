@@ -2,6 +2,7 @@ import io
 import json
 import platform
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -339,10 +340,10 @@ def test_detail_gives_an_upscaled_fill_the_photos_texture_back(monkeypatch):
 def test_texture_never_reads_the_pixels_under_the_hole_and_is_reproducible(size, guide_scale, full_size):
     """256²: the full size is searched as every level is. 512²: it gets one local pass after the level above's last
     vote (FULL_SEARCH). 768²: it is not searched, that vote alone writes it (texture_tuning, tenth step)."""
-    from ganpaint.inpainters.texture import FULL_SEARCH, SEARCH_SIDE, add_texture
+    from ganpaint.inpainters.texture import DEFAULT, add_texture
 
     img = _textured_scene(size)
-    path = "searched" if size <= SEARCH_SIDE else "one pass" if size <= FULL_SEARCH else "voted"
+    path = "searched" if size <= DEFAULT.search_side else "one pass" if size <= DEFAULT.full_search else "voted"
     assert path == full_size  # each way to the full size is covered
     f = size / 256
     hole = np.zeros(img.shape[:2], bool)
@@ -368,22 +369,21 @@ def test_a_full_size_searched_once_more_lands_its_copies_at_the_pixel(monkeypatc
     hole[260:284, 150:350] = True  # 24 px thick, in the striped field
     guide = cv2.resize(cv2.resize(img, (64, 64), interpolation=cv2.INTER_AREA), (512, 512), interpolation=cv2.INTER_CUBIC)
 
-    def error():
-        out = texture.add_texture(img, hole, guide, guide_scale=512 / 384)
+    def error(**settings):
+        out = texture.add_texture(img, hole, guide, guide_scale=512 / 384, settings=replace(texture.DEFAULT, **settings))
         assert np.array_equal(out[~hole], guide[~hole])
         return np.sqrt(np.mean((out[hole].astype(np.float32) - img[hole]) ** 2))
 
     # The pass alone: FULL_FEATURES adds the guide term at 256², and this test's guide is a blur of the stripes.
-    monkeypatch.setattr(texture, "FULL_FEATURES", False)
-    searched = error()
-    monkeypatch.setattr(texture, "FULL_SEARCH", 0)  # the full size written by the vote from 256² alone
-    assert searched < 0.9 * error()
+    searched = error(full_features=False)
+    # the full size written by the vote from 256² alone
+    assert searched < 0.9 * error(full_features=False, full_search=0)
 
 
 def test_the_pyramid_averages_any_number_of_channels_alike():
     """The texture features have two channels; the RGB path once read and wrote a third that was not there, and a
     row's last pixel raced with the next row's first (fills of grey photos changed from run to run under load)."""
-    from ganpaint.inpainters.texture import _downsample
+    from ganpaint.inpainters.texture.pyramid import downsample as _downsample
 
     rng = np.random.default_rng(0)
     img = rng.uniform(0, 255, (97, 131, 8)).astype(np.float32)
@@ -396,7 +396,7 @@ def test_the_pyramid_averages_any_number_of_channels_alike():
 
 
 def test_paste_copies_only_where_the_mask_says():
-    from ganpaint.inpainters.texture import _paste
+    from ganpaint.inpainters.texture.pyramid import paste as _paste
 
     mask = np.zeros((5, 7), bool)
     mask[1:3, 2:6] = True
@@ -411,7 +411,7 @@ def test_paste_copies_only_where_the_mask_says():
 def test_the_seam_solve_is_the_screened_poisson_solution():
     """The multigrid solve against a direct one on a hole of a stroke, a blob and a box (with coarse levels that took
     in partly kept pixels the cycles diverged)."""
-    from ganpaint.inpainters.texture import STEPS, _poisson
+    from ganpaint.inpainters.texture.seams import STEPS, poisson as _poisson
 
     rng = np.random.default_rng(0)
     h, w, lam = 37, 53, 0.001
@@ -441,7 +441,13 @@ def test_the_seam_solve_is_the_screened_poisson_solution():
 def test_a_copy_from_the_targets_own_rows_costs_less():
     """Scenery is layered in rows: of sources with the same patch, the one on the target's rows is the closest
     match, each by exactly its offset's cost."""
-    from ganpaint.inpainters.texture import DX_TERM, DY_TERM, R, _dist
+    from ganpaint.inpainters.texture import DEFAULT
+    from ganpaint.inpainters.texture.search import patch_distance
+
+    DX_TERM, DY_TERM, R, kn = DEFAULT.dx_term, DEFAULT.dy_term, DEFAULT.patch_radius, DEFAULT.kernel()
+
+    def _dist(*args):
+        return patch_distance(*args, kn)
 
     rng = np.random.default_rng(0)
     h, w = 64, 96
@@ -463,7 +469,8 @@ def test_a_seam_between_two_copies_of_a_smooth_gradient_loses_its_step():
     """Two copies of a sky ramp taken from different places meet with a step (and step again at the kept pixels);
     the correction puts the ramp's own gradient there, so the fill becomes the ramp (but for the little the weight
     on staying put keeps)."""
-    from ganpaint.inpainters.texture import _seam_correction
+    from ganpaint.inpainters.texture import DEFAULT
+    from ganpaint.inpainters.texture.seams import seam_correction as _seam_correction
 
     h, w = 40, 120
     truth = np.broadcast_to(40 + np.arange(w, dtype=np.float32)[None, :, None], (h, w, 3)).copy()
@@ -476,7 +483,7 @@ def test_a_seam_between_two_copies_of_a_smooth_gradient_loses_its_step():
     out = truth.copy()
     out[hole] = known[top[hole][:, 0], top[hole][:, 1]]
     assert np.abs(np.diff(out[hole.any(1)][:, 39:81], axis=1) - 1).max() == 70  # the step between the copies
-    fixed = out + _seam_correction(out, known.astype(np.uint8), known, hole, top, cycles=8)
+    fixed = out + _seam_correction(out, known.astype(np.uint8), known, hole, top, replace(DEFAULT, seam_cycles=8))
     assert np.abs(out - truth)[hole].max() == 35 and np.abs(fixed - truth)[hole].max() < 1.5
 
 
@@ -485,6 +492,7 @@ def test_a_seam_like_the_photos_own_edges_is_blended_where_it_is(monkeypatch):
     the photo has near both sources too. The seam is blended, but the leaves and flowers 8-16 px from it keep their
     colours: spread as far as a sky's seam, the change was a glow of orange over the leaves."""
     from ganpaint.inpainters import texture
+    from ganpaint.inpainters.texture.seams import seam_correction
 
     h, w = 96, 64
     orange, navy = np.float32([240, 110, 30]), np.float32([20, 25, 60])
@@ -499,8 +507,9 @@ def test_a_seam_like_the_photos_own_edges_is_blended_where_it_is(monkeypatch):
     out = known.copy()
     out[hole] = known[top[hole][:, 0], top[hole][:, 1]]
 
-    def change():
-        c = texture._seam_correction(out, known.astype(np.uint8), known, hole, top, cycles=8)
+    def change(**settings):
+        cfg = replace(texture.DEFAULT, seam_cycles=8, **settings)
+        c = seam_correction(out, known.astype(np.uint8), known, hole, top, cfg)
         step = np.abs((out + c)[8:40, 32] - (out + c)[8:40, 31]).sum(axis=1).mean()
         away = np.abs(np.concatenate([c[8:40, 16:24], c[8:40, 40:48]], axis=1)).sum(axis=2).mean()
         return step, away
@@ -508,8 +517,7 @@ def test_a_seam_like_the_photos_own_edges_is_blended_where_it_is(monkeypatch):
     assert np.abs(out[8:40, 32] - out[8:40, 31]).sum(axis=1).mean() == 335
     step, away = change()
     assert step < 335 / 2 and away < 20
-    monkeypatch.setattr(texture, "SEAM_FLOOR", 2**16 - 1)  # no step counts as an edge: all spread far
-    _, far_away = change()
+    _, far_away = change(seam_floor=2**16 - 1)  # no step counts as an edge: all spread far
     assert far_away > 2 * away
 
 
@@ -517,7 +525,8 @@ def test_the_pull_keeps_to_the_photos_palette():
     """Over orange flowers among navy leaves, a pull of the leaves toward the network's brown mean is a colour the
     photo has nowhere, and is nearly dropped; a pull to a lighter navy the leaves have, or along a sky's ramp, mostly
     stays."""
-    from ganpaint.inpainters.texture import _keep_to_palette, _palette
+    from ganpaint.inpainters.texture import DEFAULT
+    from ganpaint.inpainters.texture.pull import keep_to_palette, palette_density
 
     rng = np.random.default_rng(0)
     h, w = 64, 64
@@ -529,8 +538,8 @@ def test_the_pull_keeps_to_the_photos_palette():
 
     def kept(photo, est, pull):
         p = np.broadcast_to(np.float32(pull), (h, w, 3)).copy()
-        _keep_to_palette(p, np.broadcast_to(np.float32(est), (h, w, 3)).copy(), hole,
-                         _palette(np.clip(photo, 0, 255).astype(np.uint8), hole))
+        keep_to_palette(p, np.broadcast_to(np.float32(est), (h, w, 3)).copy(), hole,
+                        palette_density(np.clip(photo, 0, 255).astype(np.uint8), hole, DEFAULT), DEFAULT.palette)
         assert (p[~hole] == np.float32(pull)).all()  # kept pixels are not touched
         return float(np.abs(p[hole]).sum() / (np.abs(np.float32(pull)).sum() * hole.sum()))
 
@@ -551,7 +560,9 @@ def _flower_bed(h, w, seed=0):
 def test_the_fades_are_lifted_where_they_veil_a_region():
     """Faded halfway to their mean, flowers and leaves are a brown veil over the whole region: the fade is undone
     there. A noisy sky ramp faded along itself, or a few flowers faded among many untouched pixels, keep it."""
-    from ganpaint.inpainters.texture import _lift_veil, _low_pass, _palette
+    from ganpaint.inpainters.texture import DEFAULT
+    from ganpaint.inpainters.texture.pull import lift_veil, palette_density
+    from ganpaint.inpainters.texture.pyramid import low_pass as _low_pass
 
     h, w = 96, 96
     rng = np.random.default_rng(1)
@@ -567,7 +578,7 @@ def test_the_fades_are_lifted_where_they_veil_a_region():
         out = np.where((hole & (rng.random((h, w)) < faded_share))[..., None], faded, copy).astype(np.float32)
         change = np.abs(out - copy)[hole].sum()
         before = out.copy()
-        _lift_veil(out, copy, hole, _palette(photo, hole), 16.0)
+        lift_veil(out, copy, hole, palette_density(photo, hole, DEFAULT), 16.0, DEFAULT)
         assert (out[~hole] == before[~hole]).all()  # kept pixels are not touched
         return 1 - np.abs(out - copy)[hole].sum() / change
 
@@ -587,13 +598,12 @@ def test_an_outpainted_flower_bed_keeps_its_colours(monkeypatch):
     guide = bed.copy()
     guide[hole] = ((orange + navy) / 2).astype(np.uint8)
 
-    def browns():
-        out = texture.add_texture(bed, hole, guide).astype(np.float32)[hole]
+    def browns(**settings):
+        out = texture.add_texture(bed, hole, guide, settings=replace(texture.DEFAULT, **settings)).astype(np.float32)[hole]
         return float(np.mean(np.minimum(np.linalg.norm(out - orange, axis=1), np.linalg.norm(out - navy, axis=1)) > 60))
 
     lifted = browns()
-    monkeypatch.setattr(texture, "LIFT_VEIL", False)
-    veiled = browns()
+    veiled = browns(lift_veil=False)
     assert lifted < 0.5 * veiled, (lifted, veiled)
 
 
@@ -784,8 +794,8 @@ def test_a_large_hole_in_a_busy_texture_is_not_filled_from_a_smooth_region_of_th
     texture_level = busy(img)  # the texture's own: about 60
     with_features = busy(texture.add_texture(img, hole, guide))  # about 40
     assert with_features > 0.6 * texture_level
-    monkeypatch.setattr(texture, "FEATURES", 0.0)
-    assert busy(texture.add_texture(img, hole, guide)) < with_features - 0.1 * texture_level  # about 30
+    rgb_only = texture.add_texture(img, hole, guide, settings=replace(texture.DEFAULT, features=0.0))
+    assert busy(rgb_only) < with_features - 0.1 * texture_level  # about 30
 
 
 def test_far_apart_holes_are_textured_each_on_its_own_crop_and_never_read(monkeypatch):
@@ -836,8 +846,8 @@ def test_the_copies_grain_keeps_its_contrast_at_the_border_and_softens_away_from
     photo = grain(img, ~hole)
     out = texture.add_texture(img, hole, guide)
     assert grain(out, near) > 0.85 * photo and 0.6 * photo < grain(out, far) < 0.8 * photo
-    monkeypatch.setattr(texture, "TEXTURE_GAIN", 1.0)
-    assert grain(texture.add_texture(img, hole, guide), far) > 0.9 * photo
+    full_grain = texture.add_texture(img, hole, guide, settings=replace(texture.DEFAULT, texture_gain=1.0))
+    assert grain(full_grain, far) > 0.9 * photo
 
 
 def test_copied_structure_keeps_its_contrast_at_the_border_and_fades_to_band_gain_far_from_it(monkeypatch):
@@ -852,16 +862,15 @@ def test_copied_structure_keeps_its_contrast_at_the_border_and_fades_to_band_gai
     hole[64:256, 64:256] = True  # up to 96 px from the kept pixels
     guide = np.where(hole[..., None], np.uint8(128), img)
     dist = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
-    near, far = hole & (dist <= 3), dist >= texture.BAND_FAR
+    near, far = hole & (dist <= 3), dist >= texture.DEFAULT.band_far
 
     def band(out, region):
         g = out.astype(np.float32).mean(2)
-        return np.abs(cv2.GaussianBlur(g, (0, 0), texture.TEXTURE_SIGMA) -
-                      cv2.GaussianBlur(g, (0, 0), texture.BAND_SIGMA))[region].mean()
+        return np.abs(cv2.GaussianBlur(g, (0, 0), texture.DEFAULT.texture_sigma) -
+                      cv2.GaussianBlur(g, (0, 0), texture.DEFAULT.band_sigma))[region].mean()
 
-    faded, gain = texture.add_texture(img, hole, guide), texture.BAND_GAIN
-    monkeypatch.setattr(texture, "BAND_GAIN", 1.0)
-    kept = texture.add_texture(img, hole, guide)
+    faded, gain = texture.add_texture(img, hole, guide), texture.DEFAULT.band_gain
+    kept = texture.add_texture(img, hole, guide, settings=replace(texture.DEFAULT, band_gain=1.0))
     assert band(kept, near) > 0 and band(kept, far) > 0
     assert band(faded, near) > 0.9 * band(kept, near)
     assert band(faded, far) < 0.75 * band(kept, far)  # faded far out ...
@@ -876,13 +885,13 @@ def test_hole_pixels_on_the_photos_edge_take_copies_not_the_guide(monkeypatch, s
     along the frame (texture_tuning, seventeenth step)."""
     from ganpaint.inpainters import texture
 
-    monkeypatch.setattr(texture, "LOW_ALPHA", 0.0)  # the result is the copies alone
+    copies_only = replace(texture.DEFAULT, low_alpha=0.0)  # the result is the copies alone
     img = np.zeros((256, 256, 3), np.uint8)
     img[:] = (90, 140, 220)
     hole = np.zeros((256, 256), bool)
     hole[{"left": np.s_[:, :128], "right": np.s_[:, 128:], "top": np.s_[:128], "bottom": np.s_[128:]}[side]] = True
     guide = np.where(hole[..., None], np.uint8(30), img)
-    out = texture.add_texture(img, hole, guide)
+    out = texture.add_texture(img, hole, guide, settings=copies_only)
     assert (out == img).all()
 
 
@@ -892,7 +901,7 @@ def test_the_pull_takes_the_guides_colour_near_the_border_and_only_its_grey_leve
     (nineteenth step) is off here: this sky has one colour, and the palette alone refuses any pull away from it."""
     from ganpaint.inpainters import texture
 
-    monkeypatch.setattr(texture, "PALETTE", 0.0)
+    no_palette = replace(texture.DEFAULT, palette=0.0)
     img = np.zeros((256, 256, 3), np.uint8)
     img[:] = (90, 140, 220)  # a blue sky
     hole = np.zeros((256, 256), bool)
@@ -900,20 +909,18 @@ def test_the_pull_takes_the_guides_colour_near_the_border_and_only_its_grey_leve
     guide = img.copy()
     guide[hole] = (130, 100, 220)  # the same grey level, tinted purple
     dist = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
-    near, far = hole & (dist >= 8) & (dist <= 12), dist >= 3 * texture.CHROMA_TRUST
+    near, far = hole & (dist >= 8) & (dist <= 12), dist >= 3 * texture.DEFAULT.chroma_trust
 
     def tint(out, region):  # mean |shift| of red and green from the sky's own colour
         return np.abs(out[region].astype(np.float32) - img[0, 0]).mean(0)[:2].mean()
 
-    faded = texture.add_texture(img, hole, guide)
-    monkeypatch.setattr(texture, "CHROMA_TRUST", 0.0)
-    pulled = texture.add_texture(img, hole, guide)
+    faded = texture.add_texture(img, hole, guide, settings=no_palette)
+    pulled = texture.add_texture(img, hole, guide, settings=replace(no_palette, chroma_trust=0.0))
     assert tint(pulled, far) > 15  # the halfway pull: 20 levels of purple far out
     assert tint(faded, far) < 3  # the sky's own colour, but for a level or two the structure's fade blurs in
     assert tint(faded, near) > 0.5 * tint(pulled, near)  # near the border the guide's colour is trusted
     grey = faded[hole].astype(np.float32).mean(1)
     assert np.abs(grey - img[0, 0].mean()).max() <= 2  # the grey level untouched either way
-    monkeypatch.setattr(texture, "PALETTE", 1.0)
     assert tint(texture.add_texture(img, hole, guide), near) < 3  # a purple the photo has nowhere: no pull to it
 
 

@@ -71,3 +71,36 @@ def test_the_texture_stage_gives_the_saved_fills_bit_for_bit(kind, size, scale):
 if __name__ == "__main__":  # rewrite the reference (only for a change measured no worse)
     REFERENCE.write_text(json.dumps({f"{k}_{s}": digest(fill(k, s, sc)) for k, s, sc in CASES}, indent=1) + "\n")
     print(REFERENCE.read_text())
+
+
+# Settings the numba kernels read (as module constants they were frozen when the kernels compiled: setting one at run
+# time changed nothing). Each is now an argument: another value gives another fill in the same process, and the
+# defaults give the saved fill again afterwards.
+KERNEL_SETTINGS = {"patch_radius": 2, "features": 1.0, "ssd_scale": 255.0 * 64, "dy_term": 0.5, "dx_term": 0.2,
+                   "retries": 0, "bands": 5, "far_vote": False, "similarity": (1.0,) * 10 + (0.0, 0.0), "palette": 3.0,
+                   "seam_limit": 5.0}
+
+
+def test_every_setting_the_kernels_read_can_be_changed_per_call():
+    from dataclasses import replace
+
+    from ganpaint.inpainters.texture import DEFAULT
+
+    img = scene(256, seed=256)
+    hole = mask("hard", 256, seed=256)
+    guide = guide_for(img, hole)
+    base = texture_near_hole(img, hole, guide)
+    same = [name for name, value in KERNEL_SETTINGS.items()
+            if np.array_equal(texture_near_hole(img, hole, guide, 1.0, replace(DEFAULT, **{name: value})), base)]
+    assert same == []
+    assert digest(texture_near_hole(img, hole, guide)) == digest(base) == json.loads(REFERENCE.read_text())["hard_256"]
+
+
+def test_texture_settings_parse_from_the_command_line():
+    from ganpaint.inpainters.texture import DEFAULT, parse
+
+    s = parse(["guide_term=0.5", "seams=0", "lift_veil=false", "bands=4"])
+    assert (s.guide_term, s.seams, s.lift_veil, s.bands) == (0.5, 0.0, False, 4) and s.low_alpha == DEFAULT.low_alpha
+    for bad in (["guide_termm=1"], ["guide_term"], ["lift_veil=maybe"], ["bands=two"]):
+        with pytest.raises(ValueError):
+            parse(bad)

@@ -8,6 +8,7 @@ needs (``pad_multiple``, ``max_side``).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Callable
 
@@ -15,10 +16,13 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from .. import timing
 from ..inputs import InpaintError, check_mask, from_rgb8, normalize_mode, open_image, open_mask, to_rgb8
-from .texture import add_texture
+from .texture import DEFAULT as TEXTURE_DEFAULT
+from .texture import TextureSettings, add_texture
 
 STRATEGIES = ("auto", "full", "crop", "resize")
+GUIDES = ("method", "none")  # what steers the texture stage: the method's fill, or nothing (the stage alone)
 MAX_BOXES = 1024  # more separate regions than this are filled as one box
 COARSE_BOXES_PIXELS, COARSE_BOXES_CELL = 4_000_000, 8  # region_boxes groups larger photos on 8x8 cells
 TEXTURE_CONTEXT = 256  # the least context (px) around a hole that the texture stage searches
@@ -42,7 +46,7 @@ class Inpainter:
       * ``auto``: ``full`` up to ``max_side``, ``crop`` above it.
     With ``detail=True`` the fill of a method that declares ``texture = True`` (the GAN), and any fill made at a
     lower resolution and upscaled, is the structure of the fill with texture taken from the photo's known pixels
-    (``texture.py``). Only masked pixels are ever written; everything else is the input's own bytes.
+    (``texture/``). Only masked pixels are ever written; everything else is the input's own bytes.
     """
 
     name = "base"
@@ -81,45 +85,65 @@ class Inpainter:
         raise NotImplementedError
 
     def __call__(self, image, mask, strategy: str = "auto", grow: int = 0, feather: int = 0, detail: bool = True,
-                 progress: Callable[[float, str], None] | None = None, **options) -> Image.Image:
+                 progress: Callable[[float, str], None] | None = None, texture: TextureSettings | None = None,
+                 guide: str = "method", **options) -> Image.Image:
         """Fill the white part of ``mask``.
 
         ``grow`` dilates the mask by that many pixels first (covers halos around a removed object);
         ``feather`` blends the fill into the original over that many pixels *inside* the mask.
         ``detail`` gives the fill texture from the photo's known pixels (for a ``texture`` method, or a fill made at a
-        lower resolution and upscaled); ``detail=False`` returns the method's bare fill.
+        lower resolution and upscaled); ``detail=False`` returns the method's bare fill. ``texture``: the texture
+        stage's settings for this call. ``guide="none"`` is the ablation of the method: the texture stage alone,
+        started from OpenCV Telea with no pull toward a guide, the method itself not run.
         """
         # 1. Check inputs
-        self._check_options(options, strategy, grow, feather)
-        im = normalize_mode(open_image(image))
-        hole = open_mask(mask, im.size)
-        check_mask(hole)
-        if grow:
-            kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
-            hole = cv2.dilate(hole.astype(np.uint8), kernel) > 0
-        # 2. Fill the 8-bit RGB view with the chosen strategy
-        arr = np.asarray(im)
-        rgb = to_rgb8(arr, im.mode)
-        if strategy == "auto":
-            strategy = "full" if max(rgb.shape[:2]) <= self.max_side else "crop"
-        options["progress"] = progress  # slow methods (diffusion) report their steps through it
-        fill, upscale = self._fill(rgb, hole, strategy, options)
-        if detail and (self.texture or upscale > 1):
-            if progress:
-                progress(0.95, "texture")
-            fill = texture_near_hole(rgb, hole, fill, upscale)
-        if feather:
-            # Weight rises from the mask's edge to 1 at ``feather`` px inside; it is 0 outside the mask.
-            inside = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
-            a = np.clip(inside / feather, 0, 1)[..., None]
-            fill = np.round(rgb * (1 - a) + fill * a).astype(np.uint8)
+        with timing.stage("open and check"):
+            self._check_options(options, strategy, grow, feather)
+            if guide not in GUIDES:
+                raise InpaintError(f"unknown guide {guide!r}; use one of {GUIDES}")
+            im = normalize_mode(open_image(image))
+            hole = open_mask(mask, im.size)
+            check_mask(hole)
+            if grow:
+                kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
+                hole = cv2.dilate(hole.astype(np.uint8), kernel) > 0
+            arr = np.asarray(im)
+            rgb = to_rgb8(arr, im.mode)
+        # 2. Fill the 8-bit RGB view with the chosen strategy, then give it the photo's texture
+        fill = self._fill_with_detail(rgb, hole, strategy, detail, progress, texture or TEXTURE_DEFAULT, guide, options)
         # 3. Paste back only the masked pixels, in the input's own mode
-        # copyto, not boolean indexing: on a 4 MP photo each indexed assignment cost 60 ms
-        out = arr.copy()
-        np.copyto(out, from_rgb8(fill, arr, im.mode), where=hole if arr.ndim == 2 else hole[..., None])
+        with timing.stage("paste back"):
+            if feather:
+                # Weight rises from the mask's edge to 1 at ``feather`` px inside; it is 0 outside the mask.
+                inside = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
+                a = np.clip(inside / feather, 0, 1)[..., None]
+                fill = np.round(rgb * (1 - a) + fill * a).astype(np.uint8)
+            # copyto, not boolean indexing: on a 4 MP photo each indexed assignment cost 60 ms
+            out = arr.copy()
+            np.copyto(out, from_rgb8(fill, arr, im.mode), where=hole if arr.ndim == 2 else hole[..., None])
         if progress:
             progress(1.0, "done")
         return Image.fromarray(out)  # the dtype and channel count give back the input's mode
+
+    def _fill_with_detail(self, rgb, hole, strategy, detail, progress, settings: TextureSettings, guide: str, options):
+        """The method's fill (or, with ``guide="none"``, Telea's) and then, with ``detail``, the texture stage."""
+        if guide == "none":
+            if not detail:
+                raise InpaintError("guide='none' is the texture stage without the method: it needs detail=True")
+            fill, upscale = telea_fill(rgb, hole), 1.0
+            settings = dataclasses.replace(settings, guide=False, guide_term=0.0, low_alpha=0.0)
+        else:
+            if strategy == "auto":
+                strategy = "full" if max(rgb.shape[:2]) <= self.max_side else "crop"
+            options["progress"] = progress  # slow methods (diffusion) report their steps through it
+            with timing.stage("fill"):
+                fill, upscale = self._fill(rgb, hole, strategy, options)
+        if detail and (self.texture or upscale > 1 or guide == "none"):
+            if progress:
+                progress(0.95, "texture")
+            with timing.stage("texture"):
+                fill = texture_near_hole(rgb, hole, fill, upscale, settings)
+        return fill
 
     def _check_options(self, options: dict, strategy: str, grow: int, feather: int):
         unknown = sorted(set(options) - set(self.options))
@@ -193,7 +217,15 @@ def _pad_to(rgb: np.ndarray, hole: np.ndarray, h: int, w: int):
     return np.ascontiguousarray(rgb), hole
 
 
-def texture_near_hole(rgb: np.ndarray, hole: np.ndarray, fill: np.ndarray, upscale: float = 1.0) -> np.ndarray:
+def telea_fill(rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """The ``telea`` method's fill: the classical start of the ``guide="none"`` ablation."""
+    from .opencv import TeleaInpainter
+
+    return TeleaInpainter().forward(rgb, hole)
+
+
+def texture_near_hole(rgb: np.ndarray, hole: np.ndarray, fill: np.ndarray, upscale: float = 1.0,
+                      settings: TextureSettings = TEXTURE_DEFAULT) -> np.ndarray:
     """``add_texture`` on each group of hole regions (those within 2 * TEXTURE_CONTEXT px of each other), over the
     group's bounding box with context around it as wide as the group is thick, and at least TEXTURE_CONTEXT px (so
     up to 512² it is always the whole photo): a stroke on a 12 MP photo takes its texture from around it, the two
@@ -206,7 +238,8 @@ def texture_near_hole(rgb: np.ndarray, hole: np.ndarray, fill: np.ndarray, upsca
         m = max(min(w, h), TEXTURE_CONTEXT)
         x0, y0, x1, y1 = max(x - m, 0), max(y - m, 0), min(x + w + m, hole.shape[1]), min(y + h + m, hole.shape[0])
         # Other groups' holes inside this crop stay holes (never read as sources) but are not written from here.
-        textured = add_texture(rgb[y0:y1, x0:x1], hole[y0:y1, x0:x1], fill[y0:y1, x0:x1], guide_scale=upscale)
+        textured = add_texture(rgb[y0:y1, x0:x1], hole[y0:y1, x0:x1], fill[y0:y1, x0:x1], guide_scale=upscale,
+                               settings=settings)
         own = np.zeros((y1 - y0, x1 - x0), bool)
         own[max(by0 - y0, 0) : by1 - y0, max(bx0 - x0, 0) : bx1 - x0] = True
         own &= hole[y0:y1, x0:x1]

@@ -1,0 +1,146 @@
+"""The pull to the guide's low frequencies, kept to the photo's palette, and the fades of the copies away from the border."""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from .pyramid import low_pass
+from .settings import TextureSettings
+
+
+@nb.njit(cache=True, parallel=True)
+def fade_colour(pull, dist, hole, trust):
+    """In the hole, in place: the pull's colour (each channel minus the pixels' grey) times exp(-dist / trust)."""
+    for y in nb.prange(hole.shape[0]):
+        for x in range(hole.shape[1]):
+            if hole[y, x]:
+                t = np.float32(np.exp(-dist[y, x] / trust))
+                g = (pull[y, x, 0] + pull[y, x, 1] + pull[y, x, 2]) / np.float32(3)
+                for c in range(3):
+                    pull[y, x, c] = g + t * (pull[y, x, c] - g)
+
+
+
+def palette_density(rgb: np.ndarray, hole: np.ndarray, cfg: TextureSettings) -> np.ndarray:
+    """The kept pixels' colour density: a histogram of ``palette_bin`` levels per channel, blurred, its peak 1."""
+    hist = _histogram(rgb, hole, 256 // cfg.palette_bin)
+    n = hist.shape[0]
+    for _ in range(cfg.palette_blur):
+        for axis in range(3):
+            pad = np.pad(hist, [(1, 1) if a == axis else (0, 0) for a in range(3)])
+            hist = 0.25 * pad.take(range(n), axis) + 0.5 * pad.take(range(1, n + 1), axis) + \
+                0.25 * pad.take(range(2, n + 2), axis)
+    return (hist / max(hist.max(), 1e-12)).astype(np.float32)
+
+
+
+@nb.njit(cache=True)
+def _histogram(rgb, hole, n):
+    hist = np.zeros((n, n, n), np.float32)
+    step = 256 // n
+    for y in range(hole.shape[0]):
+        for x in range(hole.shape[1]):
+            if not hole[y, x]:
+                hist[rgb[y, x, 0] // step, rgb[y, x, 1] // step, rgb[y, x, 2] // step] += 1
+    return hist
+
+
+
+@nb.njit(cache=True, inline="always")
+def _cell(v, n):
+    """The lower of the two bins around ``v`` (bin centres at (i + 0.5) x 256 / n) and the weight of the upper."""
+    c = min(max(v / np.float32(256 / n) - np.float32(0.5), np.float32(0)), np.float32(n - 1))
+    i = min(int(c), n - 2)
+    return i, np.float32(c - i)
+
+
+
+@nb.njit(cache=True, inline="always")
+def _density(d, r, g, b):
+    """``d`` at the colour (r, g, b), trilinear between bin centres (scalars only: it runs twice per hole pixel)."""
+    n = d.shape[0]
+    i, fi = _cell(r, n)
+    j, fj = _cell(g, n)
+    k, fk = _cell(b, n)
+    out = np.float32(0)
+    for di in range(2):
+        for dj in range(2):
+            for dk in range(2):
+                out += d[i + di, j + dj, k + dk] * (fi if di else 1 - fi) * (fj if dj else 1 - fj) * \
+                    (fk if dk else 1 - fk)
+    return out
+
+
+
+@nb.njit(cache=True, inline="always")
+def _rarer(d, r0, g0, b0, r1, g1, b1):
+    """How common (r1, g1, b1) is against (r0, g0, b0) in the density ``d``: their ratio, at most 1."""
+    tiny = np.float32(1e-6)
+    return min((_density(d, r1, g1, b1) + tiny) / (_density(d, r0, g0, b0) + tiny), np.float32(1))
+
+
+
+@nb.njit(cache=True, parallel=True)
+def keep_to_palette(pull, est, hole, dens, power):
+    """In the hole, in place: the pull times (density of est + pull / density of est)^``power`` where that is below 1."""
+    for y in nb.prange(hole.shape[0]):
+        for x in range(hole.shape[1]):
+            if hole[y, x]:
+                ratio = _rarer(dens, est[y, x, 0], est[y, x, 1], est[y, x, 2], est[y, x, 0] + pull[y, x, 0],
+                               est[y, x, 1] + pull[y, x, 1], est[y, x, 2] + pull[y, x, 2])
+                if ratio < 1:
+                    g = np.float32(ratio ** power)
+                    for ch in range(3):
+                        pull[y, x, ch] *= g
+
+
+
+@nb.njit(cache=True, parallel=True)
+def soften(out, low, wide, dist, hole, gain, near, band_gain, far):
+    """In the hole, in place: the grain (``out`` minus its low-pass ``low``) times a gain falling from 1 at the border
+    to ``gain`` over ``near`` px, and the band between ``low`` and the wider low-pass ``wide`` times one falling
+    linearly to ``band_gain`` at ``far`` px (one pass, no full-size temporaries: on a 12 MP crop those cost more than
+    the rest)."""
+    h, w = hole.shape
+    for y in nb.prange(h):
+        for x in range(w):
+            if hole[y, x]:
+                g = np.float32(1 - (1 - gain) * (1 - np.exp(-dist[y, x] / near)))
+                b = np.float32(1 - (1 - band_gain) * min(dist[y, x] / far, 1.0))
+                for c in range(3):
+                    out[y, x, c] = wide[y, x, c] + b * (low[y, x, c] - wide[y, x, c]) + g * (out[y, x, c] - low[y, x, c])
+
+
+
+def lift_veil(out, copied, hole, dens, sigma, cfg: TextureSettings):
+    """In the hole, in place: the fades' change (``copied`` to ``out``) undone where, over a Gaussian of ``sigma`` px,
+    the hole's pixels were faded to colours rarer (in the density ``dens``) than their copies' by a mean share past
+    ``veil_low``, wholly past ``veil_high``."""
+    off = np.zeros(hole.shape, np.float32)
+    _off_palette(out, copied, hole, dens, off)
+    share = low_pass(off, sigma) / np.maximum(low_pass(hole.astype(np.float32), sigma), np.float32(1e-6))
+    _undo(out, copied, hole, np.clip((share - cfg.veil_low) / (cfg.veil_high - cfg.veil_low), 0, 1).astype(np.float32))
+
+
+
+@nb.njit(cache=True, parallel=True)
+def _off_palette(out, copied, hole, dens, off):
+    """``off`` in the hole: 1 - (density of ``out`` / density of ``copied``), 0 where ``out`` is as common."""
+    for y in nb.prange(hole.shape[0]):
+        for x in range(hole.shape[1]):
+            if hole[y, x]:
+                off[y, x] = 1 - _rarer(dens, copied[y, x, 0], copied[y, x, 1], copied[y, x, 2], out[y, x, 0],
+                                       out[y, x, 1], out[y, x, 2])
+
+
+
+@nb.njit(cache=True, parallel=True)
+def _undo(out, copied, hole, amount):
+    """In the hole, in place: ``out`` moved back to ``copied`` by ``amount`` (0 to 1)."""
+    for y in nb.prange(hole.shape[0]):
+        for x in range(hole.shape[1]):
+            if hole[y, x] and amount[y, x] > 0:
+                for c in range(3):
+                    out[y, x, c] += amount[y, x] * (copied[y, x, c] - out[y, x, c])
+

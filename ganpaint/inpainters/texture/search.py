@@ -1,0 +1,275 @@
+"""The patch search and the votes: PatchMatch (Barnes et al. 2009) inside a patch EM (Wexler et al. 2007)."""
+
+from __future__ import annotations
+
+import cv2
+import numba as nb
+import numpy as np
+
+from .pyramid import low_pass
+from .settings import TextureSettings
+
+
+def source_reach(inside: np.ndarray, cfg: TextureSettings) -> float:
+    """How far from the hole sources may lie, in pixels of the full level (inf: anywhere); ``inside``: each hole
+    pixel's distance to the nearest kept one."""
+    if not cfg.reach:
+        return np.inf
+    thickness = 2 * float(inside.max())
+    return max(cfg.reach * thickness, cfg.reach_min)
+
+
+
+def far_sources(hole: np.ndarray, reach: float) -> np.ndarray:
+    """Source centres beyond ``reach`` px of the hole (none where that would leave too few to choose from)."""
+    if not np.isfinite(reach):
+        return np.zeros(hole.shape, bool)
+    far = cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 3) > reach
+    near = (~far & ~hole).sum()
+    return far if near >= 4 * hole.sum() or near >= (~hole).sum() // 2 else np.zeros(hole.shape, bool)
+
+
+
+def guide_targets(levels, filled, hole, search_top, guide_scale, cfg: TextureSettings) -> dict:
+    """For each level above the finest searched one: adds the low-pass channels to the level (a source's: the
+    known pixels' mask-normalised blur) and returns, by level, a function of the estimate giving the hole's
+    (the guide's low-pass where it is trusted, the estimate's own further out)."""
+    wgt = np.float32(np.sqrt(cfg.guide_term / cfg.features))  # extra channels count ``features`` times in the patch distance
+    targets = {}
+    for k in range(search_top + 1, len(levels)):
+        src, m = levels[k]
+        sigma = max(cfg.guide_sigma * max(m.shape), 0.5)
+        known = (~m).astype(np.float32)
+        src_lp = low_pass(src[..., :3] * known[..., None], sigma) / np.maximum(low_pass(known, sigma), 1e-6)[..., None]
+        levels[k] = (np.concatenate([src, wgt * src_lp], axis=2), m)
+        tgt = wgt * low_pass(cv2.resize(filled, (m.shape[1], m.shape[0]), interpolation=cv2.INTER_AREA), sigma)
+        px = max(hole.shape) / max(m.shape)  # full-size pixels per pixel of this level
+        dist = cv2.distanceTransform(m.astype(np.uint8), cv2.DIST_L2, 3)
+        trust = np.exp(-dist * px / (cfg.guide_trust * guide_scale))[..., None].astype(np.float32)
+        targets[k] = lambda est, tgt=tgt, trust=trust, sigma=sigma: (
+            trust * tgt + (1 - trust) * (wgt * low_pass(np.ascontiguousarray(est[..., :3]), sigma)))
+    return targets
+
+
+
+@nb.njit(cache=True, parallel=True)
+def upsample_field(nnf, h, w):
+    """The coarser field at (h, w): each pixel matches twice its parent's match, plus its own offset within the
+    parent (so a coherent copy stays coherent), clipped to the image."""
+    out = np.empty((2, h, w), np.int32)
+    ph, pw = nnf.shape[1], nnf.shape[2]
+    for y in nb.prange(h):
+        py = min(y // 2, ph - 1)
+        for x in range(w):
+            px = min(x // 2, pw - 1)
+            out[0, y, x] = min(max(2 * nnf[0, py, px] + y - 2 * py, 0), h - 1)
+            out[1, y, x] = min(max(2 * nnf[1, py, px] + x - 2 * px, 0), w - 1)
+    return out
+
+
+
+@nb.njit(cache=True, inline="always")
+def _similarity(d, table):
+    t = d * 100.0
+    j = int(t)
+    if j >= len(table) - 2:
+        return 0.0
+    return table[j] + (t - j) * (table[j + 1] - table[j])
+
+
+
+@nb.njit(cache=True, inline="always")
+def patch_distance(t, ty, tx, s, hole, far, sy, sx, best, kn):
+    """Mean over the 7x7 patch of the per-pixel distance in [0, 1] between the estimate at (ty, tx) and the photo
+    at (sy, sx); a pixel off the image's interior or in the hole costs 1; plus the cost of the offset (``dy_term``,
+    ``dx_term``). Stops once it exceeds ``best``. ``kn``: the settings' ``kernel()``."""
+    h, w = hole.shape
+    if far[sy, sx]:
+        return 1.0
+    R = kn.r
+    n = (2 * R + 1) * (2 * R + 1)
+    limit = best * n
+    d = 0.0
+    if kn.dy_term or kn.dx_term:
+        d = (kn.dy_term * ((ty - sy) / h) ** 2 + kn.dx_term * ((tx - sx) / w) ** 2) * n
+    for dy in range(-R, R + 1):
+        y1, y2 = ty + dy, sy + dy
+        for dx in range(-R, R + 1):
+            x1, x2 = tx + dx, sx + dx
+            if y1 <= 0 or y1 >= h - 1 or x1 <= 0 or x1 >= w - 1 or y2 <= 0 or y2 >= h - 1 or x2 <= 0 or x2 >= w - 1 \
+                    or hole[y2, x2]:
+                d += 1.0
+                continue
+            e = 0.0
+            for c in range(3):
+                f = t[y1, x1, c] - s[y2, x2, c]
+                e += f * f
+            for c in range(3, t.shape[2]):
+                f = t[y1, x1, c] - s[y2, x2, c]
+                e += kn.features * f * f
+            d += min(1.0, e / kn.ssd_scale)
+        if d >= limit:
+            return min(1.0, d / n)
+    return d / n
+
+
+
+@nb.njit(cache=True, inline="always")
+def _next(state):
+    """xorshift64*: a small, seedable generator that each band owns (numba's global one is shared by threads)."""
+    state ^= state >> np.uint64(12)
+    state ^= state << np.uint64(25)
+    state ^= state >> np.uint64(27)
+    return state, (state * np.uint64(2685821657736338717)) >> np.uint64(33)
+
+
+
+@nb.njit(cache=True, parallel=True)
+def costs(t, s, hole, far, active, nnf, seed, kn):
+    """Distances of the current field (0 and the identity outside ``active``); a match at the largest distance
+    gets random retries (each row its own generator, so rows run in parallel)."""
+    h, w = active.shape
+    cost = np.zeros((h, w), np.float64)
+    for y in nb.prange(h):
+        state = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(y + 7)
+        for x in range(w):
+            if not active[y, x]:
+                nnf[0, y, x], nnf[1, y, x] = y, x
+                continue
+            d = patch_distance(t, y, x, s, hole, far, nnf[0, y, x], nnf[1, y, x], 1.0, kn)
+            for _ in range(kn.retries):
+                if d < 1.0:
+                    break
+                state, r1 = _next(state)
+                state, r2 = _next(state)
+                cy, cx = np.int64(r1 % np.uint64(h)), np.int64(r2 % np.uint64(w))
+                d2 = patch_distance(t, y, x, s, hole, far, cy, cx, 1.0, kn)
+                if d2 < d:
+                    d, nnf[0, y, x], nnf[1, y, x] = d2, cy, cx
+            cost[y, x] = max(d, 1e-9)  # 0 is kept for the identity outside the hole
+    return cost
+
+
+
+@nb.njit(cache=True, parallel=True)
+def minimize(t, s, hole, far, active, nnf, cost, passes, seed, reach, kn):
+    """PatchMatch passes over ``active``: propagation from the previous pixel and row (within a band, so bands run in
+    parallel and the result does not depend on timing), then random search in windows halving from ``reach`` px
+    around the best match. Every other pass
+    runs backwards with the bands shifted by half a band, so matches propagate across every row."""
+    h, w = active.shape
+    bands = kn.bands
+    rows = (h + bands - 1) // bands
+    for p in range(2 * passes):
+        reverse = p % 2 == 1
+        shift = rows // 2 if reverse else 0
+        step = -1 if reverse else 1
+        for band in nb.prange(bands + 1):
+            y0, y1 = max(0, band * rows - shift), min(h, (band + 1) * rows - shift)
+            state = np.uint64(seed + p) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(band + 1)
+            for i in range(max(0, y1 - y0)):
+                y = y1 - 1 - i if reverse else y0 + i
+                for j in range(w):
+                    x = w - 1 - j if reverse else j
+                    if not active[y, x] or cost[y, x] <= 0:
+                        continue
+                    best, by, bx = cost[y, x], nnf[0, y, x], nnf[1, y, x]
+                    for ny, nx, oy, ox in ((y - step, x, step, 0), (y, x - step, 0, step)):
+                        if ny < y0 or ny >= y1 or nx < 0 or nx >= w:
+                            continue
+                        cy, cx = nnf[0, ny, nx] + oy, nnf[1, ny, nx] + ox
+                        if 0 <= cy < h and 0 <= cx < w:
+                            d = patch_distance(t, y, x, s, hole, far, cy, cx, best, kn)
+                            if d < best:
+                                best, by, bx = d, cy, cx
+                    radius = reach
+                    while radius > 0:
+                        state, r1 = _next(state)
+                        state, r2 = _next(state)
+                        cy = min(max(by + np.int64(r1 % np.uint64(2 * radius + 1)) - radius, 0), h - 1)
+                        cx = min(max(bx + np.int64(r2 % np.uint64(2 * radius + 1)) - radius, 0), w - 1)
+                        d = patch_distance(t, y, x, s, hole, far, cy, cx, best, kn)
+                        if d < best:
+                            best, by, bx = d, cy, cx
+                        radius //= 2
+                    nnf[0, y, x], nnf[1, y, x], cost[y, x] = by, bx, best
+
+
+
+@nb.njit(cache=True, parallel=True)
+def vote(src, hole, nnf, cost, up, out, best, top, edge, kn):
+    """Each hole pixel of ``src``'s level (``up`` times the field's) becomes the similarity-weighted mean of what
+    the patches covering it copy there from ``src``, mixed with weight ``best`` with what the closest of them copies
+    (1: that copy alone, so texture finer than a patch, such as grain or foliage, is not averaged away); where only
+    distant patches cover it, what the closest copies (``far_vote``; else it keeps its value, which above the finest
+    level is a coarser level's block). With ``edge`` (the final vote), a pixel no patch can copy to takes what the
+    closest covering patch copies to its own centre: on the photo's outer rows and columns the patch distance does not
+    compare pixels, the search may align them with sources in the hole, and they kept the guide's raw colour (at
+    every vote this cost LPIPS: texture_tuning, seventeenth step)."""
+    H, W = hole.shape
+    h, w, nc = nnf.shape[1], nnf.shape[2], src.shape[2]
+    R = kn.r
+    for Y in nb.prange(H):
+        acc = np.zeros(max(nc - 3, 1))  # channels past RGB (scalars for RGB: the full-size vote is the costly one)
+        for X in range(W):
+            if not hole[Y, X]:
+                continue
+            ty, tx, uy, ux = Y // up, X // up, Y % up, X % up
+            if ty >= h or tx >= w:
+                continue
+            acc[:] = 0.0
+            a0 = a1 = a2 = n = 0.0
+            top_cost, top_y, top_x = np.inf, -1, -1
+            edge_cost, edge_y, edge_x = np.inf, -1, -1
+            for dy in range(-R, R + 1):
+                for dx in range(-R, R + 1):
+                    py, px, sy, sx = _covering(hole, nnf, up, ty, tx, uy, ux, dy, dx)
+                    if sy < 0:
+                        if edge and 0 <= py < h and 0 <= px < w and cost[py, px] < edge_cost:
+                            cy, cx = up * nnf[0, py, px] + uy, up * nnf[1, py, px] + ux
+                            if 0 <= cy < H and 0 <= cx < W and not hole[cy, cx]:
+                                edge_cost, edge_y, edge_x = cost[py, px], cy, cx
+                        continue
+                    d = cost[py, px]
+                    if d < top_cost:  # the closest patch (the most similar: similarity falls with distance)
+                        top_cost, top_y, top_x = d, sy, sx
+                    if best < 1.0:
+                        k = _similarity(d, kn.similarity)
+                        a0 += k * src[sy, sx, 0]
+                        a1 += k * src[sy, sx, 1]
+                        a2 += k * src[sy, sx, 2]
+                        for c in range(3, nc):
+                            acc[c - 3] += k * src[sy, sx, c]
+                        n += k
+            if top.shape[0] == H:
+                top[Y, X, 0], top[Y, X, 1] = top_y, top_x
+            if n > 0:
+                m = 1.0 - best
+                out[Y, X, 0] = best * src[top_y, top_x, 0] + m * a0 / n
+                out[Y, X, 1] = best * src[top_y, top_x, 1] + m * a1 / n
+                out[Y, X, 2] = best * src[top_y, top_x, 2] + m * a2 / n
+                for c in range(3, nc):
+                    out[Y, X, c] = best * src[top_y, top_x, c] + m * acc[c - 3] / n
+            elif (best > 0.0 or kn.far_vote) and top_y >= 0:
+                for c in range(nc):
+                    out[Y, X, c] = src[top_y, top_x, c]
+            elif edge_y >= 0:
+                for c in range(nc):
+                    out[Y, X, c] = src[edge_y, edge_x, c]
+
+
+
+@nb.njit(cache=True, inline="always")
+def _covering(hole, nnf, up, ty, tx, uy, ux, dy, dx):
+    """The patch covering the field's pixel (ty, tx) at offset (dy, dx), centred at (py, px), and where it copies
+    the level's pixel (up * ty + uy, up * tx + ux) from, (sy, sx); sy = -1 where that patch or source is off the
+    image or the source is in the hole."""
+    H, W = hole.shape
+    py, px = ty - dy, tx - dx
+    if py < 0 or py >= nnf.shape[1] or px < 0 or px >= nnf.shape[2]:
+        return py, px, -1, -1
+    sy, sx = up * (nnf[0, py, px] + dy) + uy, up * (nnf[1, py, px] + dx) + ux
+    if sy < 0 or sy >= H or sx < 0 or sx >= W or hole[sy, sx]:
+        return py, px, -1, -1
+    return py, px, sy, sx
+
