@@ -253,6 +253,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--app-megapixels", default="1,4,12", help="with --app: photo sizes")
     p.add_argument("--browser", action=argparse.BooleanOptionalAction, default=True,
                    help="with --app: also the click-to-shown time in headless chromium")
+    p.add_argument("--folder", type=int, default=0, metavar="N",
+                   help="time `ganpaint inpaint` on a folder of N photos against the library call on the same ones")
+    p.add_argument("--folder-images", default=None, metavar="DIR", help="with --folder: photos to use (default: examples/)")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     return p
 
@@ -276,6 +279,19 @@ def fast_paths_table(args, command: str) -> list[dict]:
                            [[r["path"], f"{r['plain_ms']:.1f}", f"{r['fast_ms']:.1f}", f"{r['speedup']:.2f}×"] for r in rows]))
     results.write_json(args.json, {"fast_paths": rows, "command": command})
     return rows
+
+
+def folder_table(args, command: str) -> dict:
+    """``--folder N``: the command line against the library on the same photos (benchmark_folder)."""
+    from . import benchmark_folder
+
+    rows = benchmark_folder.folder_rows([m for m in args.methods.split(",") if m], [int(s) for s in args.sizes.split(",")],
+                                        args.folder, args.folder_images)
+    print(benchmark_folder.markdown(rows))
+    out = {"folder": rows, "command": command, "machine": {"cpu": platform.processor() or platform.machine(),
+                                                            "cores": os.cpu_count()}}
+    results.write_json(args.json, out)
+    return out
 
 
 def methods_table(args, command: str) -> dict:
@@ -312,6 +328,8 @@ def main(argv=None):
         return app_latency(args, command)
     if args.fast_paths:
         return fast_paths_table(args, command)
+    if args.folder:
+        return folder_table(args, command)
     if args.worker:  # one measurement, in its own process (run_isolated)
         method, size, device, steps = args.worker.split(":")
         print(json.dumps(worker(method, int(size), args.repeats, device, int(steps), args.gan_variant, args.strategy,

@@ -26,7 +26,8 @@ from tqdm import tqdm
 from .data import center_square, list_images, load_rgb
 from .inputs import InpaintError, open_mask
 from .inpainters import METHODS, get_inpainter, method_class
-from .inpainters.base import STRATEGIES
+from .inpainters import texture
+from .inpainters.base import GUIDES, STRATEGIES
 from .masks import DIFFICULTY, bridge_layout, difficulty_mask, outpaint_border
 from .metrics import lpips, psnr, ssim
 from .results import markdown, merge, write_json
@@ -100,8 +101,10 @@ def make_inpainter(name: str, weights: str | None, max_side: int | None = None):
 
 def evaluate(images: list[np.ndarray], methods: list[str], difficulties: list[str], size: int, seed: int,
              weights: str | None = None, grid_dir: Path | None = None, strategy: str = "auto",
-             gan_max_side: int | None = None, detail: bool = True, tasks: tuple[str, ...] = ("inpaint",)) -> dict:
-    """Each method as a user gets it: ``auto`` lets it fill at its own working resolution."""
+             gan_max_side: int | None = None, detail: bool = True, tasks: tuple[str, ...] = ("inpaint",),
+             texture_options: dict | None = None) -> dict:
+    """Each method as a user gets it: ``auto`` lets it fill at its own working resolution. ``texture_options``
+    (``texture=`` settings, ``guide="none"``) go to the methods whose fill the texture stage takes (the GAN)."""
     results, unavailable = [], []
     inpainters = {}
     for name in methods:
@@ -119,18 +122,20 @@ def evaluate(images: list[np.ndarray], methods: list[str], difficulties: list[st
     for task, difficulty, masks in cases(list(tasks), difficulties, len(images), size, seed):
         outputs = {}
         for name, inpainter in inpainters.items():
+            extra = (texture_options or {}) if inpainter.texture else {}
             # Warm-up: first-call costs stay out of the timing.
-            inpainter(images[0], masks[0] * 255, strategy=strategy, detail=detail)
+            inpainter(images[0], masks[0] * 255, strategy=strategy, detail=detail, **extra)
             rows, times, outputs[name] = [], [], []
             label = task if difficulty == NO_DIFFICULTY else f"{task} {difficulty}"
             for truth, mask in tqdm(list(zip(images, masks)), desc=f"{name} {label}", leave=False):
                 result, ms = inpainter.timed(Image.fromarray(truth), Image.fromarray(mask * 255), strategy=strategy,
-                                             detail=detail)
+                                             detail=detail, **extra)
                 result = np.asarray(result)
                 outputs[name].append(result)
                 rows.append(image_metrics(result, truth, mask.astype(bool)))
                 times.append(ms)
-            summary = {"method": name, "difficulty": difficulty, "n": len(rows), "task": task}
+            summary = {"method": name, "difficulty": difficulty, "n": len(rows), "task": task,
+                       **({"guide": extra["guide"]} if extra.get("guide", "method") != "method" else {})}
             summary.update({k: float(np.mean([r[k] for r in rows])) for k in rows[0]})
             summary["ms_per_image"] = statistics.median(times)
             results.append(summary)
@@ -185,7 +190,7 @@ def save_grid(path: Path, images, masks, outputs: dict, rows: int = 4):
 
 def markdown_table(results: list[dict]) -> str:
     head = ["method", "task", "difficulty", "n", "PSNR ↑", "SSIM ↑", "LPIPS ↓", "L1 hole ↓", "accuracy ↑", "ms/image"]
-    return markdown(head, [[r["method"], r.get("task", "inpaint"), r["difficulty"], r["n"], f"{r['psnr']:.2f}", f"{r['ssim']:.4f}",
+    return markdown(head, [[r["method"] + (f" (guide {r['guide']})" if "guide" in r else ""), r.get("task", "inpaint"), r["difficulty"], r["n"], f"{r['psnr']:.2f}", f"{r['ssim']:.4f}",
                             f"{r['lpips']:.4f}", f"{r['l1_hole']:.4f}", f"{r['accuracy']:.4f}", f"{r['ms_per_image']:.1f}"]
                            for r in results])
 
@@ -208,6 +213,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--weights", default=None, help="GAN weights: a save_pretrained folder or Hub repo id")
     p.add_argument("--gan-max-side", type=int, default=None,
                    help="GAN only: fill at most this many px (default: 1.5x the crop in the weights' training.json)")
+    p.add_argument("--guide", default="method", choices=GUIDES,
+                   help="none: the GAN's row is the texture stage alone, started from Telea with no pull toward a "
+                        "guide (the network left out: what it is worth in the default fill)")
+    p.add_argument("--texture", nargs="*", default=[], metavar="NAME=VALUE",
+                   help="texture-stage settings for this run (ganpaint/inpainters/texture/settings.py), e.g. seams=0")
     p.add_argument("--json", default=None, help="write the results here")
     p.add_argument("--grid-dir", default=None, help="write a sample grid image per difficulty here")
     p.add_argument("--merge", default=None, metavar="JSON",
@@ -238,9 +248,15 @@ def main(argv=None):
     files = list_images(args.images)[: args.limit or None]
     images = [center_square(load_rgb(f), args.size) for f in files]
 
+    try:
+        settings = texture.parse(args.texture)
+    except ValueError as e:
+        p.error(str(e))
+    options = {"guide": args.guide} | ({"texture": settings} if args.texture else {})
     out = evaluate(images, methods, difficulties, args.size, args.seed, args.weights,
-                   Path(args.grid_dir) if args.grid_dir else None, args.strategy, args.gan_max_side, args.detail, tasks)
-    out.update({"images": str(args.images), "n_images": len(images), "size": args.size, "seed": args.seed, "tasks": tasks,
+                   Path(args.grid_dir) if args.grid_dir else None, args.strategy, args.gan_max_side, args.detail, tasks,
+                   options)
+    out.update({"guide": args.guide, "texture": dict(s.split("=", 1) for s in args.texture),"images": str(args.images), "n_images": len(images), "size": args.size, "seed": args.seed, "tasks": tasks,
                 "strategy": args.strategy, "detail": args.detail,
                 "weights": args.weights, "gan_max_side": args.gan_max_side, "device": platform.processor() or platform.machine(),
                 "torch_threads": torch.get_num_threads(), "command": "python -m ganpaint.evaluate " + " ".join(sys.argv[1:] if argv is None else argv)})

@@ -270,3 +270,51 @@ def test_an_install_without_the_checkout_says_where_weights_go_or_uses_the_hub_f
     monkeypatch.setenv("GANPAINT_GAN_WEIGHTS", str(tmp_path / "mine"))
     assert paths.weights("gan") == str(tmp_path / "mine")
     assert "no GAN weights at" in method_class("gan").available()[1]
+
+
+def test_cli_timing_says_where_each_photos_time_went(photos, tiny_weights, tmp_path, capsys):
+    masks = tmp_path / "masks"
+    masks.mkdir()
+    for p in sorted(photos.iterdir()):
+        w, h = Image.open(p).size
+        m = np.zeros((h, w), np.uint8)
+        m[h // 3 : h // 2, w // 3 : w // 2] = 255
+        Image.fromarray(m).save(masks / (p.stem + ".png"))
+    cli(["inpaint", "--image", str(photos), "--mask", str(masks), "--out", str(tmp_path / "out"), "--format", "png",
+         "--weights", str(tiny_weights), "--timing"])
+    err = capsys.readouterr().err
+    import re
+
+    rows = [re.match(r"^\s*(.+?)\s{2,}([\d.]+)(?:\s+[\d.]+%)?$", line) for line in err.splitlines()]
+    ms = {m.group(1): float(m.group(2)) for m in rows if m}
+    for stage in ("open and check", "fill", "texture", "texture: search and vote", "texture: seams", "paste back",
+                  "write", "total"):
+        assert stage in ms, err
+    total = ms["total"]
+    parts = sum(ms[s] for s in ("open and check", "fill", "texture", "paste back", "write"))
+    assert total > 0 and abs(parts - total) < 0.01 * total + 0.5  # the top-level stages add up to the total
+
+
+def test_evaluate_guide_none_leaves_the_network_out(photos, tiny_weights, monkeypatch):
+    from ganpaint.evaluate import main as evaluate
+    from ganpaint.inpainters.gan import GANInpainter
+
+    args = ["--images", str(photos), "--methods", "gan", "--weights", str(tiny_weights), "--size", "64",
+            "--difficulty", "hard", "--task", "inpaint,outpaint"]
+    with_network = evaluate(args)["results"]
+    monkeypatch.setattr(GANInpainter, "warmup", lambda self: None)  # a timing warm-up, before any fill
+    monkeypatch.setattr(GANInpainter, "forward", lambda *a, **k: pytest.fail("the network ran"))
+    out = evaluate(args + ["--guide", "none"])
+    assert out["guide"] == "none" and [r["guide"] for r in out["results"]] == ["none", "none"]
+    assert [r["psnr"] for r in out["results"]] != [r["psnr"] for r in with_network]
+    with pytest.raises(SystemExit):
+        evaluate(args + ["--texture", "not_a_setting=1"])
+
+
+def test_benchmark_times_the_folder_command_against_the_library(photos, tmp_path):
+    from ganpaint.benchmark_folder import folder_rows, markdown
+
+    rows = folder_rows(["telea"], [64], 2, str(photos), repeats=1)
+    assert [(r["method"], r["size"], r["photos"]) for r in rows] == [("telea", 64, 2)]
+    assert rows[0]["library_ms"] > 0 and rows[0]["cli_ms"] == rows[0]["cli_runs"][0]
+    assert "| telea | 64² |" in markdown(rows)
