@@ -440,7 +440,7 @@ def compare_api(image: str, mask: str | None = None, difficulty: str = "medium",
 
 
 # ---------------------------------------------------------------- About
-ABOUT_EVAL = ROOT / "results" / "xsrc" / "eval_256.json"  # the latest measurement on photos from other sources
+ABOUT_EVAL = ROOT / "assets" / "about" / "eval_xsrc_256.json"  # what the About tab shows: photos from other sources
 
 
 def about_markdown() -> str:
@@ -486,7 +486,7 @@ def about_table() -> str:
 
 def about_images():
     """The plots and grids that exist, largest first, shown one per row so they can be read."""
-    files = [ROOT / "weights" / "gan" / "training_curve.png"] + sorted((ROOT / "results" / "xsrc" / "grids_256").glob("*.jpg"))
+    files = [ROOT / "weights" / "gan" / "training_curve.png"] + sorted((ROOT / "assets" / "about" / "grids_xsrc_256").glob("*.jpg"))
     return [(str(p), p.stem.replace("_", " ")) for p in files if p.is_file()]
 
 

@@ -42,6 +42,12 @@ def describe_training(folder: Path) -> str | None:
     info = json.loads(info_path.read_text())
     text = (f"{info['minutes']:.0f} min on {' + '.join(info['hardware'])}: {info['steps']} steps × {info['batch_size']} "
             f"at {info['size']}² ({info['images_seen'] / 1000:.1f} k images)")
+    if len(info.get("stages", [])) > 1:  # the weights' whole history, every stage counted
+        stages = info["stages"]
+        images = sum(st["steps"] * st.get("batch_size", info["batch_size"]) for st in stages)
+        sizes = "/".join(f"{st.get('size', info['size'])}²" for st in stages)
+        text = (f"{sum(st['minutes'] for st in stages):.0f} min on {' + '.join(info['hardware'])}: {len(stages)} stages "
+                f"at {sizes}, {sum(st['steps'] for st in stages)} steps ({images / 1000:.1f} k images)")
     start = info.get("init_from")
     if start:
         start = Path(start) if Path(start).is_absolute() else REPO / start

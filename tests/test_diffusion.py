@@ -201,9 +201,10 @@ def test_committed_diffusion_model_loads_keeps_known_pixels_and_had_the_gans_com
     mask[20:50, 30:70] = 255
     out = np.asarray(inp(image, mask))
     assert out.shape == image.shape and (out[mask == 0] == image[mask == 0]).all()
-    # The comparison is fair only if both models had the same hardware and minutes: weights/gan128 is the GAN
-    # stage the diffusion model was matched with (weights/gan trained on from it).
-    gan, diffusion = (json.loads((root / m / "training.json").read_text()) for m in ("gan128", "diffusion"))
+    # The comparison is fair only if both models had the same hardware and minutes: the GAN's first stage (128²,
+    # from scratch) is the one the diffusion model was matched with.
+    gan = json.loads((root / "gan" / "training.json").read_text())["stages"][0]
+    diffusion = json.loads((root / "diffusion" / "training.json").read_text())
     assert diffusion["hardware"] == gan["hardware"] and abs(diffusion["minutes"] - gan["minutes"]) <= 2
     assert diffusion["size"] == gan["size"]
 

@@ -339,7 +339,7 @@ def test_detail_gives_an_upscaled_fill_the_photos_texture_back(monkeypatch):
                                                        (768, 2.0, "voted")])
 def test_texture_never_reads_the_pixels_under_the_hole_and_is_reproducible(size, guide_scale, full_size):
     """256²: the full size is searched as every level is. 512²: it gets one local pass after the level above's last
-    vote (FULL_SEARCH). 768²: it is not searched, that vote alone writes it (texture_tuning, tenth step)."""
+    vote (FULL_SEARCH). 768²: it is not searched, that vote alone writes it."""
     from ganpaint.inpainters.texture import DEFAULT, add_texture
 
     img = _textured_scene(size)
@@ -759,7 +759,7 @@ def test_every_method_has_the_whole_contract_and_refuses_unknown_options(tiny_we
 
 def test_the_texture_stage_fills_a_thin_stroke_from_around_it_not_from_a_far_smooth_region():
     """Patch distances favour flat sources: a stroke through noisy rock took a far lake's flat colour. Sources now lie
-    near the hole (results/gan/thin_stroke), so the fill is as textured as its surroundings."""
+    near the hole, so the fill is as textured as its surroundings."""
     from ganpaint.inpainters import texture
 
     rng = np.random.default_rng(0)
@@ -775,7 +775,7 @@ def test_the_texture_stage_fills_a_thin_stroke_from_around_it_not_from_a_far_smo
 
 def test_a_large_hole_in_a_busy_texture_is_not_filled_from_a_smooth_region_of_the_same_colour(monkeypatch):
     """A smooth guide matches smooth sources best at the coarse levels, where a fine texture averages out to its mean:
-    a hole in frost took a flat block of the pale sky beside it (results/gan/texture_tuning, FEATURES). How busy a
+    a hole in frost took a flat block of the pale sky beside it. How busy a
     patch is now counts there, so the fill is as busy as the texture around it; without that it is much flatter
     (flat with no offset prior; the column prior, DX_TERM, now keeps part of it busy: sources above and below the
     hole are frost)."""
@@ -827,7 +827,7 @@ def test_far_apart_holes_are_textured_each_on_its_own_crop_and_never_read(monkey
 
 
 def test_the_copies_grain_keeps_its_contrast_at_the_border_and_softens_away_from_it(monkeypatch):
-    """Far from the kept pixels copied grain is uncorrelated with the truth (results/gan/texture_tuning, the texture's
+    """Far from the kept pixels copied grain is uncorrelated with the truth (the texture's
     gain): it keeps its full contrast where it continues the border and falls to TEXTURE_GAIN of it further in."""
     from ganpaint.inpainters import texture
 
@@ -851,7 +851,7 @@ def test_the_copies_grain_keeps_its_contrast_at_the_border_and_softens_away_from
 
 
 def test_copied_structure_keeps_its_contrast_at_the_border_and_fades_to_band_gain_far_from_it(monkeypatch):
-    """Far out a copied branch or ridge is rarely where the photo had one (texture_tuning, sixteenth step): the band
+    """Far out a copied branch or ridge is rarely where the photo had one: the band
     between the grain and BAND_SIGMA keeps its contrast at the border and falls to BAND_GAIN of it at BAND_FAR px."""
     from ganpaint.inpainters import texture
 
@@ -882,7 +882,7 @@ def test_hole_pixels_on_the_photos_edge_take_copies_not_the_guide(monkeypatch, s
     """The outermost row or column of an outpainted frame is copied like the rest: the patch distance counts a
     target pixel on the photo's edge as unmatched whatever the source, so the search may align it with a source pixel
     in the hole; before the final vote's fallback nothing voted there and a line of the guide's raw colour stayed
-    along the frame (texture_tuning, seventeenth step)."""
+    along the frame."""
     from ganpaint.inpainters import texture
 
     copies_only = replace(texture.DEFAULT, low_alpha=0.0)  # the result is the copies alone
@@ -897,8 +897,8 @@ def test_hole_pixels_on_the_photos_edge_take_copies_not_the_guide(monkeypatch, s
 
 def test_the_pull_takes_the_guides_colour_near_the_border_and_only_its_grey_level_far_from_it(monkeypatch):
     """Far from the kept pixels a network's fill drifts into tints (a purple sky): there the pull toward the guide
-    moves the grey level only, and the copies keep the photo's colour (texture_tuning, seventeenth step). The palette
-    (nineteenth step) is off here: this sky has one colour, and the palette alone refuses any pull away from it."""
+    moves the grey level only, and the copies keep the photo's colour. The palette
+    is off here: this sky has one colour, and the palette alone refuses any pull away from it."""
     from ganpaint.inpainters import texture
 
     no_palette = replace(texture.DEFAULT, palette=0.0)

@@ -25,7 +25,7 @@ import numpy as np
 from ... import timing
 from .memory import keep_freed_memory
 from .pull import fade_colour, keep_to_palette, lift_veil, palette_density, soften
-from .pyramid import downsample, gradients, low_pass, paste, pyramid, telea
+from .pyramid import gradients, low_pass, paste, pyramid, telea
 from .search import costs, far_sources, guide_targets, minimize, source_reach, upsample_field, vote
 from .seams import seam_correction
 from .settings import DEFAULT, TextureSettings, parse

@@ -21,7 +21,6 @@ def fade_colour(pull, dist, hole, trust):
                     pull[y, x, c] = g + t * (pull[y, x, c] - g)
 
 
-
 def palette_density(rgb: np.ndarray, hole: np.ndarray, cfg: TextureSettings) -> np.ndarray:
     """The kept pixels' colour density: a histogram of ``palette_bin`` levels per channel, blurred, its peak 1."""
     hist = _histogram(rgb, hole, 256 // cfg.palette_bin)
@@ -32,7 +31,6 @@ def palette_density(rgb: np.ndarray, hole: np.ndarray, cfg: TextureSettings) -> 
             hist = 0.25 * pad.take(range(n), axis) + 0.5 * pad.take(range(1, n + 1), axis) + \
                 0.25 * pad.take(range(2, n + 2), axis)
     return (hist / max(hist.max(), 1e-12)).astype(np.float32)
-
 
 
 @nb.njit(cache=True)
@@ -46,14 +44,12 @@ def _histogram(rgb, hole, n):
     return hist
 
 
-
 @nb.njit(cache=True, inline="always")
 def _cell(v, n):
     """The lower of the two bins around ``v`` (bin centres at (i + 0.5) x 256 / n) and the weight of the upper."""
     c = min(max(v / np.float32(256 / n) - np.float32(0.5), np.float32(0)), np.float32(n - 1))
     i = min(int(c), n - 2)
     return i, np.float32(c - i)
-
 
 
 @nb.njit(cache=True, inline="always")
@@ -72,13 +68,11 @@ def _density(d, r, g, b):
     return out
 
 
-
 @nb.njit(cache=True, inline="always")
 def _rarer(d, r0, g0, b0, r1, g1, b1):
     """How common (r1, g1, b1) is against (r0, g0, b0) in the density ``d``: their ratio, at most 1."""
     tiny = np.float32(1e-6)
     return min((_density(d, r1, g1, b1) + tiny) / (_density(d, r0, g0, b0) + tiny), np.float32(1))
-
 
 
 @nb.njit(cache=True, parallel=True)
@@ -93,7 +87,6 @@ def keep_to_palette(pull, est, hole, dens, power):
                     g = np.float32(ratio ** power)
                     for ch in range(3):
                         pull[y, x, ch] *= g
-
 
 
 @nb.njit(cache=True, parallel=True)
@@ -112,7 +105,6 @@ def soften(out, low, wide, dist, hole, gain, near, band_gain, far):
                     out[y, x, c] = wide[y, x, c] + b * (low[y, x, c] - wide[y, x, c]) + g * (out[y, x, c] - low[y, x, c])
 
 
-
 def lift_veil(out, copied, hole, dens, sigma, cfg: TextureSettings):
     """In the hole, in place: the fades' change (``copied`` to ``out``) undone where, over a Gaussian of ``sigma`` px,
     the hole's pixels were faded to colours rarer (in the density ``dens``) than their copies' by a mean share past
@@ -123,7 +115,6 @@ def lift_veil(out, copied, hole, dens, sigma, cfg: TextureSettings):
     _undo(out, copied, hole, np.clip((share - cfg.veil_low) / (cfg.veil_high - cfg.veil_low), 0, 1).astype(np.float32))
 
 
-
 @nb.njit(cache=True, parallel=True)
 def _off_palette(out, copied, hole, dens, off):
     """``off`` in the hole: 1 - (density of ``out`` / density of ``copied``), 0 where ``out`` is as common."""
@@ -132,7 +123,6 @@ def _off_palette(out, copied, hole, dens, off):
             if hole[y, x]:
                 off[y, x] = 1 - _rarer(dens, copied[y, x, 0], copied[y, x, 1], copied[y, x, 2], out[y, x, 0],
                                        out[y, x, 1], out[y, x, 2])
-
 
 
 @nb.njit(cache=True, parallel=True)

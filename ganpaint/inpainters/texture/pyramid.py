@@ -22,7 +22,6 @@ def paste(dst, src, mask, where):
                     dst[y, x, c] = src[y * step, x * step, c]
 
 
-
 def pyramid(img: np.ndarray, hole: np.ndarray, cfg: TextureSettings) -> list[tuple[np.ndarray, np.ndarray]]:
     """Levels (image, hole) from the full size down to about 1/``coarse_fraction`` of the long side."""
     stop = max(cfg.coarse_min, max(hole.shape) / cfg.coarse_fraction)
@@ -30,7 +29,6 @@ def pyramid(img: np.ndarray, hole: np.ndarray, cfg: TextureSettings) -> list[tup
     while max(levels[-1][1].shape) > stop and min(levels[-1][1].shape) >= 2 * (2 * cfg.patch_radius + 1):
         levels.append(downsample(*levels[-1]))
     return levels
-
 
 
 @nb.njit(cache=True, parallel=True)
@@ -80,7 +78,6 @@ def downsample(img, hole):
     return out, small
 
 
-
 @nb.njit(cache=True, parallel=True)
 def gradients(known, hole, guide):
     """|d/dx| and |d/dy| of the photo's grey level (the mean of RGB), the guide standing in for the hole (the pyramid
@@ -98,7 +95,6 @@ def gradients(known, hole, guide):
     return out
 
 
-
 @nb.njit(cache=True, inline="always")
 def _grey(known, hole, guide, y, x):
     if hole[y, x]:
@@ -106,13 +102,11 @@ def _grey(known, hole, guide, y, x):
     return (known[y, x, 0] + known[y, x, 1] + known[y, x, 2]) / np.float32(3)
 
 
-
 def telea(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
     """OpenCV Telea per channel (it takes 8-bit images) of a float image in [0, 255]."""
     hole8 = hole.astype(np.uint8)
     return np.stack([cv2.inpaint(np.clip(img[..., c], 0, 255).astype(np.uint8), hole8, 3, cv2.INPAINT_TELEA)
                      for c in range(img.shape[2])], axis=2).astype(np.float32)
-
 
 
 def low_pass(img: np.ndarray, sigma: float, dst: np.ndarray | None = None) -> np.ndarray:

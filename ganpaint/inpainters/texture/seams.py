@@ -25,7 +25,6 @@ def seam_correction(out, rgb, known, hole, top, cfg: TextureSettings) -> np.ndar
     return c
 
 
-
 def _edge_steps(rgb: np.ndarray, hole: np.ndarray, cfg: TextureSettings) -> np.ndarray:
     """How large a step the photo has near each kept pixel: the largest range (max minus min, summed over RGB) of a
     3x3 window of kept pixels within ``seam_near`` px, less ``seam_floor`` (uint16; uint8 morphology is the fast one:
@@ -38,7 +37,6 @@ def _edge_steps(rgb: np.ndarray, hole: np.ndarray, cfg: TextureSettings) -> np.n
     span = cv2.add(cv2.add(r, g, dtype=cv2.CV_16U), b, dtype=cv2.CV_16U)
     span = cv2.dilate(span, np.ones((2 * cfg.seam_near + 1,) * 2, np.uint8))
     return cv2.subtract(span, int(cfg.seam_floor))
-
 
 
 @nb.njit(cache=True, parallel=True)
@@ -97,7 +95,6 @@ def _seam_steps(out, known, hole, top, edges, limit):
     return b, b_near
 
 
-
 def poisson(b: np.ndarray, hole: np.ndarray, lam: float, cycles: int, sweeps: int = 2) -> np.ndarray:
     """The correction c (0 outside the hole) solving lam c_p + sum over neighbours q (c_p - c_q) = b_p in the hole:
     full multigrid, the coarser problem solved first and its solution refined by V-cycles (a direct solve on a 12 MP
@@ -113,7 +110,6 @@ def poisson(b: np.ndarray, hole: np.ndarray, lam: float, cycles: int, sweeps: in
     return c
 
 
-
 def _v_cycle(c, b, m, lam, sweeps):
     _smooth(c, b, m, lam, sweeps)
     if min(m.shape) <= 4:
@@ -124,7 +120,6 @@ def _v_cycle(c, b, m, lam, sweeps):
     _v_cycle(e, rc, mc, np.float32(4 * lam), sweeps)  # ... with the weight 4x (a coarse pixel is four fine ones)
     _prolong(c, e, m, mc)
     _smooth(c, b, m, lam, sweeps)
-
 
 
 @nb.njit(cache=True, parallel=True)
@@ -139,7 +134,6 @@ def _smooth(c, b, m, lam, sweeps):
                         continue
                     deg, a0, a1, a2 = _gather(c, b, m, lam, y, x)
                     c[y, x, 0], c[y, x, 1], c[y, x, 2] = a0 / deg, a1 / deg, a2 / deg
-
 
 
 @nb.njit(cache=True, inline="always")
@@ -158,7 +152,6 @@ def _gather(c, b, m, lam, y, x):
                 a1 += c[qy, qx, 1]
                 a2 += c[qy, qx, 2]
     return deg, a0, a1, a2
-
 
 
 @nb.njit(cache=True, parallel=True)
@@ -183,7 +176,6 @@ def _restrict(c, b, m, lam):
                     rc[Y, X, 2] += a2 - deg * c[y, x, 2]
             mc[Y, X] = whole
     return rc, mc
-
 
 
 @nb.njit(cache=True, parallel=True)

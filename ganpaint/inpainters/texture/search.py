@@ -19,7 +19,6 @@ def source_reach(inside: np.ndarray, cfg: TextureSettings) -> float:
     return max(cfg.reach * thickness, cfg.reach_min)
 
 
-
 def far_sources(hole: np.ndarray, reach: float) -> np.ndarray:
     """Source centres beyond ``reach`` px of the hole (none where that would leave too few to choose from)."""
     if not np.isfinite(reach):
@@ -27,7 +26,6 @@ def far_sources(hole: np.ndarray, reach: float) -> np.ndarray:
     far = cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 3) > reach
     near = (~far & ~hole).sum()
     return far if near >= 4 * hole.sum() or near >= (~hole).sum() // 2 else np.zeros(hole.shape, bool)
-
 
 
 def guide_targets(levels, filled, hole, search_top, guide_scale, cfg: TextureSettings) -> dict:
@@ -51,7 +49,6 @@ def guide_targets(levels, filled, hole, search_top, guide_scale, cfg: TextureSet
     return targets
 
 
-
 @nb.njit(cache=True, parallel=True)
 def upsample_field(nnf, h, w):
     """The coarser field at (h, w): each pixel matches twice its parent's match, plus its own offset within the
@@ -67,7 +64,6 @@ def upsample_field(nnf, h, w):
     return out
 
 
-
 @nb.njit(cache=True, inline="always")
 def _similarity(d, table):
     t = d * 100.0
@@ -75,7 +71,6 @@ def _similarity(d, table):
     if j >= len(table) - 2:
         return 0.0
     return table[j] + (t - j) * (table[j + 1] - table[j])
-
 
 
 @nb.njit(cache=True, inline="always")
@@ -113,7 +108,6 @@ def patch_distance(t, ty, tx, s, hole, far, sy, sx, best, kn):
     return d / n
 
 
-
 @nb.njit(cache=True, inline="always")
 def _next(state):
     """xorshift64*: a small, seedable generator that each band owns (numba's global one is shared by threads)."""
@@ -121,7 +115,6 @@ def _next(state):
     state ^= state << np.uint64(25)
     state ^= state >> np.uint64(27)
     return state, (state * np.uint64(2685821657736338717)) >> np.uint64(33)
-
 
 
 @nb.njit(cache=True, parallel=True)
@@ -148,7 +141,6 @@ def costs(t, s, hole, far, active, nnf, seed, kn):
                     d, nnf[0, y, x], nnf[1, y, x] = d2, cy, cx
             cost[y, x] = max(d, 1e-9)  # 0 is kept for the identity outside the hole
     return cost
-
 
 
 @nb.njit(cache=True, parallel=True)
@@ -195,7 +187,6 @@ def minimize(t, s, hole, far, active, nnf, cost, passes, seed, reach, kn):
                     nnf[0, y, x], nnf[1, y, x], cost[y, x] = by, bx, best
 
 
-
 @nb.njit(cache=True, parallel=True)
 def vote(src, hole, nnf, cost, up, out, best, top, edge, kn):
     """Each hole pixel of ``src``'s level (``up`` times the field's) becomes the similarity-weighted mean of what
@@ -204,8 +195,7 @@ def vote(src, hole, nnf, cost, up, out, best, top, edge, kn):
     distant patches cover it, what the closest copies (``far_vote``; else it keeps its value, which above the finest
     level is a coarser level's block). With ``edge`` (the final vote), a pixel no patch can copy to takes what the
     closest covering patch copies to its own centre: on the photo's outer rows and columns the patch distance does not
-    compare pixels, the search may align them with sources in the hole, and they kept the guide's raw colour (at
-    every vote this cost LPIPS: texture_tuning, seventeenth step)."""
+    compare pixels, the search may align them with sources in the hole, and they kept the guide's raw colour."""
     H, W = hole.shape
     h, w, nc = nnf.shape[1], nnf.shape[2], src.shape[2]
     R = kn.r
@@ -256,7 +246,6 @@ def vote(src, hole, nnf, cost, up, out, best, top, edge, kn):
             elif edge_y >= 0:
                 for c in range(nc):
                     out[Y, X, c] = src[edge_y, edge_x, c]
-
 
 
 @nb.njit(cache=True, inline="always")
