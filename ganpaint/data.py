@@ -44,6 +44,18 @@ def center_square(img: np.ndarray, size: int) -> np.ndarray:
     return np.asarray(crop.resize((size, size), Image.Resampling.BICUBIC))
 
 
+def color_jitter(img: np.ndarray, rng: np.random.Generator, strength: float) -> np.ndarray:
+    """Brightness, contrast, saturation and white balance each moved by up to ``strength``:
+    other cameras and light than the 476 training photos'."""
+    x = img.astype(np.float32)
+    gray = x @ np.float32([0.299, 0.587, 0.114])
+    s, c, b = rng.uniform(1 - strength, 1 + strength, 3)
+    x = gray[..., None] + s * (x - gray[..., None])  # saturation
+    x = gray.mean() + c * (x - gray.mean())  # contrast
+    x = x * b * rng.uniform(1 - strength / 4, 1 + strength / 4, 3).astype(np.float32)  # brightness, white balance
+    return np.clip(x + 0.5, 0, 255).astype(np.uint8)
+
+
 class TrainSet(torch.utils.data.Dataset):
     """Random resized square crops with flips and a training mask.
 
@@ -52,9 +64,10 @@ class TrainSet(torch.utils.data.Dataset):
     """
 
     def __init__(self, root, size: int = 256, seed: int = 0, scale=(0.35, 1.0), length: int = 10**9,
-                 mask_mix=TRAINING_MIX):
+                 mask_mix=TRAINING_MIX, jitter: float = 0.0):
         self.files = list_images(root)
         self.size, self.seed, self.scale, self.length, self.mask_mix = size, seed, scale, length, tuple(mask_mix)
+        self.jitter = jitter
         # Photos are kept in memory at most twice the crop size on the short side: cheap crops, same scale.
         self.images = [load_rgb(p, max_short_side=max(2 * size, 256)) for p in self.files]
 
@@ -72,6 +85,8 @@ class TrainSet(torch.utils.data.Dataset):
         if rng.random() < 0.5:
             crop = crop[:, ::-1]
         mask = training_mask(self.size, self.size, rng, self.mask_mix)
+        if self.jitter:  # drawn after the mask, so jitter 0 gives the very batches it always did
+            crop = color_jitter(crop, rng, self.jitter)
         return to_tensor(crop[None])[0], torch.from_numpy(mask).float()[None]
 
 

@@ -294,3 +294,32 @@ def test_a_missing_training_state_is_a_clear_error(photos, tmp_path):
     (tmp_path / "state").mkdir()
     with pytest.raises(FileNotFoundError, match="no training state .*generator.safetensors"):
         main(GANConfig(resume_from=str(tmp_path / "state"), data=str(photos), out=str(tmp_path / "run")))
+
+
+def test_the_training_state_loads_as_weights_and_fills(tmp_path):
+    """GANInpainter(weights=training_state/gan) is the state's EMA generator: a step can be judged as it is."""
+    import numpy as np
+
+    from ganpaint.inpainters.gan import GANInpainter
+    from ganpaint.training.state import DEFAULT, load_state
+
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (96, 128, 3), dtype=np.uint8)
+    mask = np.zeros((96, 128), np.uint8)
+    mask[30:60, 40:90] = 255
+    inpainter = GANInpainter(weights=str(DEFAULT))
+    ema = load_state(DEFAULT)["models"]["ema"]
+    name = next(iter(ema))
+    assert torch.equal(inpainter.generator.state_dict()[name].float(), ema[name].float())
+    out = np.asarray(inpainter(image, mask, detail=False))
+    assert out.shape == image.shape and np.array_equal(out[mask == 0], image[mask == 0])
+    assert not np.array_equal(out[mask > 0], image[mask > 0])
+
+
+def test_colour_jitter_moves_the_crops_but_not_the_masks(photos):
+    plain, jittered = TrainSet(photos, size=32, seed=0), TrainSet(photos, size=32, seed=0, jitter=0.3)
+    for i in range(4):
+        (a, ma), (b, mb) = plain[i], jittered[i]
+        assert torch.equal(ma, mb) and not torch.equal(a, b)
+        assert (a - b).abs().mean() < 0.5  # the same crop, recoloured
+    assert torch.equal(TrainSet(photos, size=32, seed=0, jitter=0)[3][0], plain[3][0])

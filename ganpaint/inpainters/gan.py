@@ -33,7 +33,12 @@ def working_side(weights: str, generator: Generator | None = None) -> int:
 
 def load_generator(weights: str) -> Generator:
     """The generator with every tensor of ``weights`` in place: names that do not match (a ``module.`` prefix, another
-    architecture) are an error naming them, never a silently random network."""
+    architecture) are an error naming them, never a silently random network. A training state folder
+    (``training_state/gan``, see ganpaint.training.state) loads its EMA generator, so a step can be judged as it is."""
+    if (Path(weights) / "state.json").is_file():
+        from ..training.state import state_generator
+
+        return state_generator(weights)
     if (Path(weights) / "model.safetensors").is_file():
         why = weights_mismatch(Path(weights))
         if why:

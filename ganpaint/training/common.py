@@ -39,6 +39,7 @@ class RunConfig:
     decay_start: float = 0.6  # cosine decay to 10 % over the last 40 % of --steps
     # shares of the training masks: strokes and boxes, outpainting borders, vertical bridges, diagonal bridges
     mask_mix: tuple = TRAINING_MIX
+    jitter: float = 0.0  # colour jitter of the training crops (brightness, contrast, saturation, white balance)
     ema_decay: float = 0.999
     # system
     device: str = "auto"

@@ -56,6 +56,19 @@ def load_state(folder) -> dict:
     return info
 
 
+def state_generator(folder):
+    """The state's EMA generator as a ``Generator`` (fp32), built from the run's saved config."""
+    from ..models import Generator
+    from .gan import GANConfig
+
+    info = load_state(folder)
+    fields = GANConfig.__dataclass_fields__
+    cfg = GANConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in info["config"].items() if k in fields})
+    g = Generator(**cfg.generator)
+    g.load_state_dict(info["models"]["ema"], strict=True)
+    return g
+
+
 def total_compute(info: dict) -> dict:
     """Steps, images and minutes over the weights' whole history: the earlier stages and this run."""
     stages = info.get("stages", []) + [{"steps": info["step"], "minutes": info["minutes"],

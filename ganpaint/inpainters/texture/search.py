@@ -195,70 +195,100 @@ def vote(src, hole, nnf, cost, up, out, best, top, edge, kn):
     distant patches cover it, what the closest copies (``far_vote``; else it keeps its value, which above the finest
     level is a coarser level's block). With ``edge`` (the final vote), a pixel no patch can copy to takes what the
     closest covering patch copies to its own centre: on the photo's outer rows and columns the patch distance does not
-    compare pixels, the search may align them with sources in the hole, and they kept the guide's raw colour."""
+    compare pixels, the search may align them with sources in the hole, and they kept the guide's raw colour.
+    The up x up pixels of a field pixel share its covering patches and their weights: found once, voted per pixel."""
     H, W = hole.shape
-    h, w, nc = nnf.shape[1], nnf.shape[2], src.shape[2]
+    h, w = nnf.shape[1], nnf.shape[2]
     R = kn.r
-    for Y in nb.prange(H):
-        acc = np.zeros(max(nc - 3, 1))  # channels past RGB (scalars for RGB: the full-size vote is the costly one)
-        for X in range(W):
-            if not hole[Y, X]:
+    n = (2 * R + 1) * (2 * R + 1)
+    for ty in nb.prange(h):
+        acc = np.zeros(max(src.shape[2] - 3, 1))  # channels past RGB (scalars for RGB: the full-size vote is costly)
+        patches = np.empty((n, 4), np.int64)  # covering patch centre (py, px; py = -1: off the field), source base
+        weights = np.empty((n, 2))  # the patch's distance and vote weight
+        for tx in range(w):
+            if not _any_hole(hole, up, ty, tx):
                 continue
-            ty, tx, uy, ux = Y // up, X // up, Y % up, X % up
-            if ty >= h or tx >= w:
-                continue
-            acc[:] = 0.0
-            a0 = a1 = a2 = n = 0.0
-            top_cost, top_y, top_x = np.inf, -1, -1
-            edge_cost, edge_y, edge_x = np.inf, -1, -1
-            for dy in range(-R, R + 1):
-                for dx in range(-R, R + 1):
-                    py, px, sy, sx = _covering(hole, nnf, up, ty, tx, uy, ux, dy, dx)
-                    if sy < 0:
-                        if edge and 0 <= py < h and 0 <= px < w and cost[py, px] < edge_cost:
-                            cy, cx = up * nnf[0, py, px] + uy, up * nnf[1, py, px] + ux
-                            if 0 <= cy < H and 0 <= cx < W and not hole[cy, cx]:
-                                edge_cost, edge_y, edge_x = cost[py, px], cy, cx
-                        continue
-                    d = cost[py, px]
-                    if d < top_cost:  # the closest patch (the most similar: similarity falls with distance)
-                        top_cost, top_y, top_x = d, sy, sx
-                    if best < 1.0:
-                        k = _similarity(d, kn.similarity)
-                        a0 += k * src[sy, sx, 0]
-                        a1 += k * src[sy, sx, 1]
-                        a2 += k * src[sy, sx, 2]
-                        for c in range(3, nc):
-                            acc[c - 3] += k * src[sy, sx, c]
-                        n += k
-            if top.shape[0] == H:
-                top[Y, X, 0], top[Y, X, 1] = top_y, top_x
-            if n > 0:
-                m = 1.0 - best
-                out[Y, X, 0] = best * src[top_y, top_x, 0] + m * a0 / n
-                out[Y, X, 1] = best * src[top_y, top_x, 1] + m * a1 / n
-                out[Y, X, 2] = best * src[top_y, top_x, 2] + m * a2 / n
-                for c in range(3, nc):
-                    out[Y, X, c] = best * src[top_y, top_x, c] + m * acc[c - 3] / n
-            elif (best > 0.0 or kn.far_vote) and top_y >= 0:
-                for c in range(nc):
-                    out[Y, X, c] = src[top_y, top_x, c]
-            elif edge_y >= 0:
-                for c in range(nc):
-                    out[Y, X, c] = src[edge_y, edge_x, c]
+            _covering_patches(nnf, cost, up, ty, tx, R, patches, weights, kn)
+            for uy in range(up):
+                for ux in range(up):
+                    Y, X = up * ty + uy, up * tx + ux
+                    if Y < H and X < W and hole[Y, X]:
+                        _vote_pixel(src, hole, nnf, cost, up, out, best, top, edge, kn, Y, X, uy, ux, patches,
+                                    weights, acc)
 
 
 @nb.njit(cache=True, inline="always")
-def _covering(hole, nnf, up, ty, tx, uy, ux, dy, dx):
-    """The patch covering the field's pixel (ty, tx) at offset (dy, dx), centred at (py, px), and where it copies
-    the level's pixel (up * ty + uy, up * tx + ux) from, (sy, sx); sy = -1 where that patch or source is off the
-    image or the source is in the hole."""
+def _any_hole(hole, up, ty, tx):
     H, W = hole.shape
-    py, px = ty - dy, tx - dx
-    if py < 0 or py >= nnf.shape[1] or px < 0 or px >= nnf.shape[2]:
-        return py, px, -1, -1
-    sy, sx = up * (nnf[0, py, px] + dy) + uy, up * (nnf[1, py, px] + dx) + ux
-    if sy < 0 or sy >= H or sx < 0 or sx >= W or hole[sy, sx]:
-        return py, px, -1, -1
-    return py, px, sy, sx
+    for Y in range(up * ty, min(up * ty + up, H)):
+        for X in range(up * tx, min(up * tx + up, W)):
+            if hole[Y, X]:
+                return True
+    return False
 
+
+@nb.njit(cache=True, inline="always")
+def _covering_patches(nnf, cost, up, ty, tx, R, patches, weights, kn):
+    """The patches covering the field's pixel (ty, tx), in vote order: centre, the source its offset maps to (less
+    the sub-pixel), distance and vote weight."""
+    h, w = nnf.shape[1], nnf.shape[2]
+    i = 0
+    for dy in range(-R, R + 1):
+        for dx in range(-R, R + 1):
+            py, px = ty - dy, tx - dx
+            if py < 0 or py >= h or px < 0 or px >= w:
+                patches[i, 0] = -1
+            else:
+                patches[i, 0], patches[i, 1] = py, px
+                patches[i, 2], patches[i, 3] = up * (nnf[0, py, px] + dy), up * (nnf[1, py, px] + dx)
+                weights[i, 0] = cost[py, px]
+                weights[i, 1] = _similarity(cost[py, px], kn.similarity)
+            i += 1
+
+
+@nb.njit(cache=True, inline="always")
+def _vote_pixel(src, hole, nnf, cost, up, out, best, top, edge, kn, Y, X, uy, ux, patches, weights, acc):
+    H, W = hole.shape
+    nc = src.shape[2]
+    acc[:] = 0.0
+    a0 = a1 = a2 = n = 0.0
+    top_cost, top_y, top_x = np.inf, -1, -1
+    edge_cost, edge_y, edge_x = np.inf, -1, -1
+    for i in range(patches.shape[0]):
+        py = patches[i, 0]
+        if py < 0:
+            continue
+        px = patches[i, 1]
+        sy, sx = patches[i, 2] + uy, patches[i, 3] + ux
+        if sy < 0 or sy >= H or sx < 0 or sx >= W or hole[sy, sx]:
+            if edge and weights[i, 0] < edge_cost:
+                cy, cx = up * nnf[0, py, px] + uy, up * nnf[1, py, px] + ux
+                if 0 <= cy < H and 0 <= cx < W and not hole[cy, cx]:
+                    edge_cost, edge_y, edge_x = weights[i, 0], cy, cx
+            continue
+        d = weights[i, 0]
+        if d < top_cost:  # the closest patch (the most similar: similarity falls with distance)
+            top_cost, top_y, top_x = d, sy, sx
+        if best < 1.0:
+            k = weights[i, 1]
+            a0 += k * src[sy, sx, 0]
+            a1 += k * src[sy, sx, 1]
+            a2 += k * src[sy, sx, 2]
+            for c in range(3, nc):
+                acc[c - 3] += k * src[sy, sx, c]
+            n += k
+    if top.shape[0] == H:
+        top[Y, X, 0], top[Y, X, 1] = top_y, top_x
+    if n > 0:
+        m = 1.0 - best
+        out[Y, X, 0] = best * src[top_y, top_x, 0] + m * a0 / n
+        out[Y, X, 1] = best * src[top_y, top_x, 1] + m * a1 / n
+        out[Y, X, 2] = best * src[top_y, top_x, 2] + m * a2 / n
+        for c in range(3, nc):
+            out[Y, X, c] = best * src[top_y, top_x, c] + m * acc[c - 3] / n
+    elif (best > 0.0 or kn.far_vote) and top_y >= 0:
+        for c in range(nc):
+            out[Y, X, c] = src[top_y, top_x, c]
+    elif edge_y >= 0:
+        for c in range(nc):
+            out[Y, X, c] = src[edge_y, edge_x, c]
