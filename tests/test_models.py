@@ -68,3 +68,32 @@ def test_weights_with_other_tensor_names_are_refused_not_loaded_at_random(tiny_w
     assert not ok and "unexpected" in why and "module." in why
     monkeypatch.setenv("GANPAINT_GAN_WEIGHTS", str(tiny_weights))
     assert GANInpainter.available() == (True, "")
+
+
+def test_a_context_generator_never_sees_hidden_pixels_and_loads_as_weights(tmp_path):
+    """The AlexNet branch reads the known pixels only; saved with save_pretrained it fills through GANInpainter."""
+    import numpy as np
+
+    from ganpaint.inpainters.gan import GANInpainter
+
+    torch.manual_seed(0)
+    g = Generator(**TINY, context="alexnet").eval()
+    torch.nn.init.normal_(g.from_context.weight, std=0.1)  # a trained join, so the branch counts
+    x = torch.rand(1, 3, 32, 32) * 2 - 1
+    m = torch.zeros(1, 1, 32, 32)
+    m[..., 8:24, 8:24] = 1
+    y = x.clone()
+    y[..., 8:24, 8:24] = -x[..., 8:24, 8:24]
+    with torch.no_grad():
+        assert torch.equal(g(x, m), g(y, m))
+        with_branch = g(x, m)
+        torch.nn.init.zeros_(g.from_context.weight)
+        assert not torch.equal(with_branch, g(x, m))  # the branch's view changes the fill
+    g.save_pretrained(tmp_path / "w")
+    image = np.random.default_rng(0).integers(0, 256, (40, 56, 3), dtype=np.uint8)
+    mask = np.zeros((40, 56), np.uint8)
+    mask[10:30, 10:40] = 255
+    out = np.asarray(GANInpainter(weights=str(tmp_path / "w"))(image, mask, detail=False))
+    assert np.array_equal(out[mask == 0], image[mask == 0])
+    with pytest.raises(ValueError, match="context must be"):
+        Generator(context="vgg19")

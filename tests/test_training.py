@@ -323,3 +323,42 @@ def test_colour_jitter_moves_the_crops_but_not_the_masks(photos):
         assert torch.equal(ma, mb) and not torch.equal(a, b)
         assert (a - b).abs().mean() < 0.5  # the same crop, recoloured
     assert torch.equal(TrainSet(photos, size=32, seed=0, jitter=0)[3][0], plain[3][0])
+
+
+def test_a_context_branch_joins_a_trained_state_without_changing_its_fills(photos, tmp_path, monkeypatch):
+    """--g-context alexnet on the committed state: the branch starts at its ImageNet weights (here a stand-in file)
+    joined through zeros, so the resumed G fills as the state did; the steps then train the 1x1 join, not AlexNet."""
+    import shutil
+
+    import torchvision
+    from safetensors.torch import save_file
+
+    from ganpaint.training.state import DEFAULT, load_state, state_generator
+
+    imagenet = {k: torch.randn_like(v) for k, v in torchvision.models.alexnet().features.state_dict().items()}
+    save_file(imagenet, str(tmp_path / "alexnet.safetensors"))
+    monkeypatch.setenv("GANPAINT_ALEXNET_WEIGHTS", str(tmp_path / "alexnet.safetensors"))
+    state = tmp_path / "state"
+    shutil.copytree(DEFAULT, state)
+    before = state_generator(state).eval()
+    cfg = dict(resume_from=str(state), data=str(photos), val_data=str(photos), size=64, batch_size=2,
+               perceptual_weight=0, val_n=2, val_every=10**6, ckpt_every=10**6, restart_warmup=1, ema_decay=0.5)
+    from ganpaint.training.gan import build_models, load_generator_state
+
+    g, _ = build_models(GANConfig(g_context="alexnet"), resuming=True)
+    load_generator_state(g, {k: v for k, v in before.state_dict().items()})
+    assert torch.equal(g.context.net[0].weight, imagenet["0.weight"])
+    image, mask = torch.rand(1, 3, 64, 64) * 2 - 1, torch.zeros(1, 1, 64, 64)
+    mask[..., 16:48, 16:48] = 1
+    with torch.no_grad():
+        torch.testing.assert_close(g.eval()(image, mask), before(image, mask))
+
+    main(GANConfig(**cfg, out=str(tmp_path / "run"), steps=load_state(state)["step"] + 2, g_context="alexnet"))
+    after = load_state(state)
+    ema = after["models"]["ema"]
+    assert after["config"]["g_context"] == "alexnet"
+    assert torch.equal(ema["context.net.0.weight"], imagenet["0.weight"].half().float())  # frozen
+    assert ema["from_context.weight"].abs().sum() > 0  # the join learned
+    with pytest.raises(RuntimeError, match="do not fit"):
+        load_generator_state(before, ema)  # a generator without the branch refuses its weights
+    assert state_generator(state).context is not None  # the state loads with its branch

@@ -57,6 +57,43 @@ class Block(nn.Module):
         return x + self.out(F.leaky_relu(y, 0.2))
 
 
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+
+
+class AlexNetContext(nn.Module):
+    """ImageNet AlexNet's convolutions (conv1 to conv5) on the known pixels, frozen: what the photo shows, from
+    features learned on a million photos, which 476 training photos cannot teach. Its weights are saved with the
+    generator's; ``load_imagenet`` sets them at the start of training."""
+
+    channels = 256
+    min_side = 64  # smaller inputs are upscaled: AlexNet's pooling needs at least this
+
+    def __init__(self):
+        super().__init__()
+        import torchvision
+
+        self.net = torchvision.models.alexnet().features[:12]  # to conv5's ReLU, stride 16, 256 channels
+        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
+        self.requires_grad_(False)
+
+    def load_imagenet(self):
+        from ..features import feature_net
+
+        self.net.load_state_dict(feature_net("alexnet")[:12].state_dict())
+
+    def forward(self, known: torch.Tensor) -> torch.Tensor:
+        x = ((known + 1) / 2 - self.mean.to(known.dtype)) / self.std.to(known.dtype)
+        h, w = x.shape[-2:]
+        if min(h, w) < self.min_side:
+            scale = self.min_side / min(h, w)
+            x = F.interpolate(x, size=(round(h * scale), round(w * scale)), mode="bilinear", align_corners=False)
+        return self.net(x)
+
+
+CONTEXTS = {"": None, "alexnet": AlexNetContext}
+
+
 def conv(cin, cout, stride=1):
     return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, padding_mode="reflect"), nn.LeakyReLU(0.2))
 
@@ -79,10 +116,13 @@ class Generator(nn.Module, PyTorchModelHubMixin, library_name="ganpaint", tags=[
         use_edges: bool = False,
         upsample: str = "nearest",
         train_size: int = 0,
+        context: str = "",
     ):
         super().__init__()
         if upsample not in ("nearest", "bilinear"):
             raise ValueError(f"upsample must be 'nearest' or 'bilinear', not {upsample!r}")
+        if context not in CONTEXTS:
+            raise ValueError(f"context must be one of {sorted(CONTEXTS)}, not {context!r}")
         self.use_edges, self.upsample = use_edges, upsample
         # The crop side it was trained at, saved in config.json with the weights (0: unknown): inference's
         # working resolution follows from it, also for a Hub download that has no training.json.
@@ -90,6 +130,13 @@ class Generator(nn.Module, PyTorchModelHubMixin, library_name="ganpaint", tags=[
         c0, c1, c2, c3 = channels
         cin = (5 if use_edges else 4) * 4
         self.enc = nn.ModuleList([conv(cin, c0), conv(c0, c1, 2), conv(c1, c2, 2), conv(c2, c3, 2)])
+        # With ``context``, a pretrained feature net's view of the photo joins the bottleneck through a 1x1 convolution
+        # that starts at zero, so a trained generator given one starts as it was.
+        self.context = CONTEXTS[context]() if context else None
+        if self.context is not None:
+            self.from_context = nn.Conv2d(self.context.channels, c3, 1)
+            nn.init.zeros_(self.from_context.weight)
+            nn.init.zeros_(self.from_context.bias)
         self.blocks = nn.Sequential(
             *[Block(c3, d, fourier=fourier_every > 0 and i % fourier_every == fourier_every - 1) for i, d in enumerate(dilations)]
         )
@@ -108,7 +155,11 @@ class Generator(nn.Module, PyTorchModelHubMixin, library_name="ganpaint", tags=[
         for layer in self.enc:
             x = layer(x)
             skips.append(x)
-        x = self.blocks(skips.pop())
+        x = skips.pop()
+        if self.context is not None:
+            seen = F.interpolate(self.context(known), size=x.shape[-2:], mode="bilinear", align_corners=False)
+            x = x + self.from_context(seen)
+        x = self.blocks(x)
         for layer in self.dec:
             # Nearest upsampling copies each bottleneck cell into a 16-px block; bilinear does not.
             x = F.interpolate(x, scale_factor=2, mode=self.upsample, **({"align_corners": False} if self.upsample == "bilinear" else {}))

@@ -43,6 +43,7 @@ class GANConfig(RunConfig):
     g_fourier_every: int = G_DEFAULTS["fourier_every"]
     use_edges: bool = G_DEFAULTS["use_edges"]
     g_upsample: str = G_DEFAULTS["upsample"]  # "bilinear": no 16-px blocks from the bottleneck
+    g_context: str = G_DEFAULTS["context"]  # "alexnet": ImageNet AlexNet features of the photo join the bottleneck
     d_base: int = 32
     d_layers: int = D_DEFAULTS["n_layers"]
     # optimisation
@@ -67,7 +68,7 @@ class GANConfig(RunConfig):
         """The generator's arguments (saved with its weights in config.json, which inference reads)."""
         return {"channels": self.g_channels, "decoder_channels": self.g_decoder_channels, "dilations": self.g_dilations,
                 "fourier_every": self.g_fourier_every, "use_edges": self.use_edges, "upsample": self.g_upsample,
-                "train_size": self.size}
+                "train_size": self.size, **({"context": self.g_context} if self.g_context else {})}
 
 
 def get_lr(step: int, base: float, cfg: GANConfig, restart: int | None = None) -> float:
@@ -90,15 +91,27 @@ def build_models(cfg: GANConfig, resuming: bool) -> tuple[Generator, PatchDiscri
     """G and D as configured; unless resuming, started from ``--init-from`` when given."""
     g = Generator(**cfg.generator)
     d = PatchDiscriminator(base=cfg.d_base, n_layers=cfg.d_layers)
+    if g.context is not None and not resuming:
+        g.context.load_imagenet()
     if cfg.init_from and not resuming:
         if Path(cfg.init_from).is_file():
             # A fine-tune (e.g. other dilations, same shapes) then starts against a trained D, not a random one.
             start = load_checkpoint(Path(cfg.init_from))
-            g.load_state_dict(start["ema"])
+            load_generator_state(g, start["ema"])
             d.load_state_dict(start["d"])
         else:
-            g.load_state_dict(Generator.from_pretrained(cfg.init_from, strict=True).state_dict())
+            load_generator_state(g, Generator.from_pretrained(cfg.init_from, strict=True).state_dict())
     return g, d
+
+
+def load_generator_state(g: Generator, state: dict):
+    """``state`` into ``g``; weights from a generator without ``g``'s context branch leave the branch as it is (its
+    ImageNet start, joined through zeros: G starts as the weights were)."""
+    missing, unexpected = g.load_state_dict(state, strict=False)
+    if unexpected or any(not k.startswith(("context.", "from_context.")) for k in missing):
+        raise RuntimeError(f"the generator's weights do not fit: missing {missing[:3]}, unexpected {unexpected[:3]}")
+    if missing:
+        g.context.load_imagenet()
 
 
 def earlier_stages(init_from: str) -> list:
@@ -214,8 +227,9 @@ def trainee(run, g, d, perceptual, state: dict | None, saved: dict | None) -> Tr
             module.load_state_dict(state[key])
         t.d_acc, t.stages = state["d_acc"], state.get("stages", t.stages)
     if saved is not None:  # G goes on from the EMA generator; the fresh optimisers warm up again
-        for module, key in ((g, "ema"), (t.ema.model, "ema"), (d, "d")):
-            module.load_state_dict(saved["models"][key])
+        for module, key in ((g, "ema"), (t.ema.model, "ema")):
+            load_generator_state(module, saved["models"][key])
+        d.load_state_dict(saved["models"]["d"])
         t.d_acc, t.restart, t.stages = saved["d_acc"], run.step, saved.get("stages", [])
     t.g_train, t.d_train = g, d
     return t
