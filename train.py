@@ -3,11 +3,13 @@
     python train.py gan --data ../shared/data/scenery/train --out runs/gan [--max-minutes 60] [--resume]
     python train.py diffusion --data ../shared/data/scenery/train --out runs/diffusion
     python train.py gan --help
+    python train.py export-state training_state/gan weights/gan   # the committed state's generator as the weights
 """
 
 import sys
 
-COMMANDS = {"gan": "ganpaint.training.gan", "diffusion": "ganpaint.training.diffusion"}
+COMMANDS = {"gan": "ganpaint.training.gan", "diffusion": "ganpaint.training.diffusion",
+            "export-state": "ganpaint.training.state"}
 
 
 def main(argv=None):

@@ -1,6 +1,7 @@
 """The README's method comparison, one row per method, from the files that measured it.
 
     python -m ganpaint.report --eval results/eval_val.json --benchmark results/benchmark_cpu.json
+    python -m ganpaint.report --xsrc      # the README's results table, from the committed val_xsrc JSONs
 
 Parameters and latency come from benchmark JSONs (``python -m ganpaint.benchmark``), quality from an
 evaluation JSON (``python -m ganpaint.evaluate``), training compute from the ``training.json`` that
@@ -100,14 +101,55 @@ def comparison(evaluation: dict, benchmarks: list[dict], difficulties=("medium",
     return "\n".join([markdown(head, rows)] + ([""] + notes if notes else []))
 
 
+# The README's results table: per size, the evaluation JSONs of the default fill (with PatchMatch and Telea), of
+# the texture stage alone (--guide none) and of the bare network (--no-detail).
+XSRC = {256: ("assets/about/eval_xsrc_256.json", "results/xsrc/eval_256_guide_none.json",
+              "results/xsrc/eval_256_no_detail.json"),
+        512: ("results/xsrc/eval_512.json", "results/xsrc/eval_512_guide_none.json", "results/xsrc/eval_512_no_detail.json")}
+XSRC_TASKS = [("inpaint", "medium", "inpaint, medium holes"), ("inpaint", "hard", "inpaint, hard holes"),
+              ("outpaint", None, "outpaint"), ("bridge", None, "bridge"), ("bridge_diag", None, "diagonal bridge")]
+
+
+def _xsrc_columns(size: int) -> list[dict]:
+    """Each column's rows by (task, difficulty): ganpaint, stage alone, bare network, PatchMatch, Telea."""
+    full, alone, bare = (json.loads((paths.CHECKOUT / f).read_text())["results"] for f in XSRC[size])
+    pick = lambda rows, m: {(r["task"], r.get("difficulty") if r["task"] == "inpaint" else None): r  # noqa: E731
+                            for r in rows if r["method"] == m}
+    return [pick(full, "gan"), pick(alone, "gan"), pick(bare, "gan"), pick(full, "patchmatch"), pick(full, "telea")]
+
+
+def xsrc_table() -> str:
+    """LPIPS / PSNR of every task at 256² and 512², the best of each bold, and the mean LPIPS of each column."""
+    bold = lambda text, yes: f"**{text}**" if yes else text  # noqa: E731
+    rows, means = [], {}
+    for size in XSRC:
+        cols = _xsrc_columns(size)
+        means[size] = [sum(c[(t, d)]["lpips"] for t, d, _ in XSRC_TASKS) / len(XSRC_TASKS) for c in cols]
+        for task, diff, label in XSRC_TASKS:
+            cells = [c[(task, diff)] for c in cols]
+            lo, hi = min(r["lpips"] for r in cells), max(r["psnr"] for r in cells)
+            rows.append([label, f"{size}²"] + [bold(f"{r['lpips']:.4f}", r["lpips"] == lo) + " / " +
+                                              bold(f"{r['psnr']:.2f}", r["psnr"] == hi) for r in cells])
+    best = {size: min(m) for size, m in means.items()}
+    rows.append(["mean LPIPS", " / ".join(f"{s}²" for s in XSRC)] +
+                [" / ".join(bold(f"{means[s][i]:.4f}", means[s][i] == best[s]) for s in XSRC) for i in range(5)])
+    return markdown(["task", "size", "ganpaint", "stage alone", "bare network", "PatchMatch", "Telea"], rows)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m ganpaint.report", description=__doc__.split("\n\n")[0])
-    p.add_argument("--eval", required=True, help="a JSON written by `python -m ganpaint.evaluate --json`")
-    p.add_argument("--benchmark", action="append", required=True,
+    p.add_argument("--xsrc", action="store_true", help="print the README's val_xsrc results table and stop")
+    p.add_argument("--eval", help="a JSON written by `python -m ganpaint.evaluate --json`")
+    p.add_argument("--benchmark", action="append",
                    help="a JSON written by `python -m ganpaint.benchmark --json` (repeat for a GPU run)")
     p.add_argument("--difficulty", default="medium,hard")
     p.add_argument("--size", type=int, default=512, help="the benchmark size whose latency is shown")
     args = p.parse_args(argv)
+    if args.xsrc:
+        print(xsrc_table())
+        return xsrc_table()
+    if not args.eval or not args.benchmark:
+        p.error("--eval and --benchmark are required (or --xsrc)")
     table = comparison(json.loads(Path(args.eval).read_text()), [json.loads(Path(b).read_text()) for b in args.benchmark],
                        tuple(args.difficulty.split(",")), args.size)
     print(table)

@@ -34,3 +34,10 @@ def test_the_readme_speed_table_is_the_committed_run():
     for r in rows:
         assert f"| {round(r['cli_ms'])} | {round(r['library_ms'])} | {r['cli_over_library']:.2f} |" in speed, r["method"]
     assert not re.search(r"\b[A-Z]{3,}_[A-Z]{3,}\b", text)  # no placeholder left where a table belongs
+
+
+def test_the_readme_results_table_is_the_committed_evaluations():
+    """The README's val_xsrc table is `python -m ganpaint.report --xsrc`: every figure from the committed JSONs."""
+    from ganpaint.report import xsrc_table
+
+    assert xsrc_table() in (ROOT / "README.md").read_text()

@@ -362,3 +362,18 @@ def test_a_context_branch_joins_a_trained_state_without_changing_its_fills(photo
     with pytest.raises(RuntimeError, match="do not fit"):
         load_generator_state(before, ema)  # a generator without the branch refuses its weights
     assert state_generator(state).context is not None  # the state loads with its branch
+
+
+def test_the_training_state_exports_as_weights_with_its_whole_history(tmp_path):
+    """train.py export-state: the state's EMA generator as a weights folder that fills like the state, with every stage."""
+    from ganpaint.inpainters.gan import GANInpainter
+    from ganpaint.training.state import DEFAULT, cli, load_state, state_generator
+
+    cli([str(DEFAULT), str(tmp_path / "w")])
+    info, state = json.loads((tmp_path / "w" / "training.json").read_text()), load_state(DEFAULT)
+    assert info["stages"][-1]["steps"] == state["step"] and len(info["stages"]) == len(state["stages"]) + 1
+    assert info["steps"] == sum(s["steps"] for s in info["stages"]) and info["size"] == state["config"]["size"]
+    exported = GANInpainter(weights=str(tmp_path / "w"))
+    for k, v in state_generator(DEFAULT).state_dict().items():
+        assert torch.equal(exported.generator.state_dict()[k], v)
+    assert exported.max_side == GANInpainter(weights=str(DEFAULT)).max_side == 384  # the 256² crop's working side

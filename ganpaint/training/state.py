@@ -98,3 +98,33 @@ def resume_run(run, folder) -> dict:
         shutil.copyfile(Path(folder) / "log.csv", run.out / "log.csv")  # the log goes on from the state's
     print(f"resumed from the training state {folder} at step {run.step}")
     return state
+
+
+def export_weights(folder, out) -> dict:
+    """The state's EMA generator as a weights folder (``save_pretrained`` plus a training.json whose stages are the
+    state's earlier ones and its own), so it can replace ``weights/gan``. Returns the training.json written."""
+    info = load_state(folder)
+    cfg = info["config"]
+    own = {"steps": info["step"], "minutes": info["minutes"], "size": cfg["size"], "batch_size": cfg["batch_size"],
+           "init_from": "the stage above", "mask_mix": cfg.get("mask_mix"), "jitter": cfg.get("jitter"),
+           "g_context": cfg.get("g_context") or None, "note": f"training_state/gan at step {info['step']}"}
+    total = total_compute(info)
+    data = {"steps": total["steps"], "batch_size": cfg["batch_size"], "size": cfg["size"],
+            "images_seen": total["images_seen"], "minutes": total["minutes"], "hardware": info["hardware"],
+            "init_from": None, "stages": info.get("stages", []) + [own],
+            "steps_all_stages": total["steps"], "minutes_all_stages": total["minutes"]}
+    out = Path(out)
+    state_generator(folder).save_pretrained(out)
+    (out / "training.json").write_text(json.dumps(data, indent=2) + "\n")
+    return data
+
+
+def cli(argv=None):
+    import argparse
+
+    p = argparse.ArgumentParser(prog="train.py export-state", description=export_weights.__doc__)
+    p.add_argument("state", help="a training state folder (training_state/gan)")
+    p.add_argument("out", help="the weights folder to write (weights/gan)")
+    args = p.parse_args(argv)
+    data = export_weights(args.state, args.out)
+    print(f"wrote {args.out}: {data['steps']} steps, {data['minutes']:.0f} minutes in all")
