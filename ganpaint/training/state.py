@@ -107,7 +107,7 @@ def export_weights(folder, out) -> dict:
     cfg = info["config"]
     own = {"steps": info["step"], "minutes": info["minutes"], "size": cfg["size"], "batch_size": cfg["batch_size"],
            "init_from": "the stage above", "mask_mix": cfg.get("mask_mix"), "jitter": cfg.get("jitter"),
-           "g_context": cfg.get("g_context") or None, "note": f"training_state/gan at step {info['step']}"}
+           "g_context": cfg.get("g_context") or None, "note": f"{folder} at step {info['step']}"}
     total = total_compute(info)
     data = {"steps": total["steps"], "batch_size": cfg["batch_size"], "size": cfg["size"],
             "images_seen": total["images_seen"], "minutes": total["minutes"], "hardware": info["hardware"],
