@@ -373,6 +373,7 @@ def test_the_training_state_exports_as_weights_with_its_whole_history(tmp_path):
     info, state = json.loads((tmp_path / "w" / "training.json").read_text()), load_state(DEFAULT)
     assert info["stages"][-1]["steps"] == state["step"] and len(info["stages"]) == len(state["stages"]) + 1
     assert info["steps"] == sum(s["steps"] for s in info["stages"]) and info["size"] == state["config"]["size"]
+    assert all(s["hardware"] for s in info["stages"])  # the diffusion baseline's fairness test reads stage 1's
     exported = GANInpainter(weights=str(tmp_path / "w"))
     for k, v in state_generator(DEFAULT).state_dict().items():
         assert torch.equal(exported.generator.state_dict()[k], v)

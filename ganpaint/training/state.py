@@ -102,7 +102,8 @@ def resume_run(run, folder) -> dict:
 
 def export_weights(folder, out) -> dict:
     """The state's EMA generator as a weights folder (``save_pretrained`` plus a training.json whose stages are the
-    state's earlier ones and its own), so it can replace ``weights/gan``. Returns the training.json written."""
+    state's earlier ones and its own, each with its hardware: the state's where a stage does not say), so it can
+    replace ``weights/gan``. Returns the training.json written."""
     info = load_state(folder)
     cfg = info["config"]
     own = {"steps": info["step"], "minutes": info["minutes"], "size": cfg["size"], "batch_size": cfg["batch_size"],
@@ -111,7 +112,7 @@ def export_weights(folder, out) -> dict:
     total = total_compute(info)
     data = {"steps": total["steps"], "batch_size": cfg["batch_size"], "size": cfg["size"],
             "images_seen": total["images_seen"], "minutes": total["minutes"], "hardware": info["hardware"],
-            "init_from": None, "stages": info.get("stages", []) + [own],
+            "init_from": None, "stages": [{"hardware": info["hardware"], **st} for st in info.get("stages", []) + [own]],
             "steps_all_stages": total["steps"], "minutes_all_stages": total["minutes"]}
     out = Path(out)
     state_generator(folder).save_pretrained(out)
