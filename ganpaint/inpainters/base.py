@@ -20,6 +20,7 @@ from .. import timing
 from ..inputs import InpaintError, check_mask, from_rgb8, normalize_mode, open_image, open_mask, to_rgb8
 from .texture import DEFAULT as TEXTURE_DEFAULT
 from .texture import TextureSettings, add_texture
+from .texture.pyramid import paste
 
 STRATEGIES = ("auto", "full", "crop", "resize")
 GUIDES = ("method", "none")  # what steers the texture stage: the method's fill, or nothing (the stage alone)
@@ -118,9 +119,8 @@ class Inpainter:
                 inside = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
                 a = np.clip(inside / feather, 0, 1)[..., None]
                 fill = np.round(rgb * (1 - a) + fill * a).astype(np.uint8)
-            # copyto, not boolean indexing: on a 4 MP photo each indexed assignment cost 60 ms
             out = arr.copy()
-            np.copyto(out, from_rgb8(fill, arr, im.mode), where=hole if arr.ndim == 2 else hole[..., None])
+            paste_where(out, from_rgb8(fill, arr, im.mode), hole)
         if progress:
             progress(1.0, "done")
         return Image.fromarray(out)  # the dtype and channel count give back the input's mode
@@ -171,7 +171,7 @@ class Inpainter:
                 progress(i / len(boxes), f"region {i + 1}/{len(boxes)}")
             sub = hole[y0:y1, x0:x1]
             part, up = self._fit(rgb[y0:y1, x0:x1], sub, options)
-            np.copyto(fill[y0:y1, x0:x1], part, where=sub[..., None])
+            paste_where(fill[y0:y1, x0:x1], part, sub)
             upscale = max(upscale, up)
         return fill, upscale
 
@@ -205,6 +205,15 @@ class Inpainter:
         h, w = hole.shape
         rgb, hole = _pad_to(rgb, hole, h + -h % self.pad_multiple, w + -w % self.pad_multiple)
         return self.forward(rgb, hole, **options)[:h, :w]
+
+
+def paste_where(dst: np.ndarray, src: np.ndarray, mask: np.ndarray):
+    """``dst`` takes ``src`` where ``mask``: neither boolean indexing (60 ms an assignment on a 4 MP photo) nor
+    ``np.copyto(where=mask[..., None])`` (35 ms at 2048², against 7 for the texture stage's ``paste``)."""
+    if dst.ndim == 3:
+        paste(dst, src, mask, True)
+    else:
+        np.copyto(dst, src, where=mask)
 
 
 def _pad_to(rgb: np.ndarray, hole: np.ndarray, h: int, w: int):
@@ -243,7 +252,7 @@ def texture_near_hole(rgb: np.ndarray, hole: np.ndarray, fill: np.ndarray, upsca
         own = np.zeros((y1 - y0, x1 - x0), bool)
         own[max(by0 - y0, 0) : by1 - y0, max(bx0 - x0, 0) : bx1 - x0] = True
         own &= hole[y0:y1, x0:x1]
-        np.copyto(out[y0:y1, x0:x1], textured, where=own[..., None])
+        paste_where(out[y0:y1, x0:x1], textured, own)
     return out
 
 
