@@ -201,6 +201,10 @@ def vote(src, hole, nnf, cost, up, out, best, top, edge, kn):
     h, w = nnf.shape[1], nnf.shape[2]
     R = kn.r
     n = (2 * R + 1) * (2 * R + 1)
+    sim = np.empty((h, w))  # each patch's vote weight, once (not once for each of the pixels it covers)
+    for ty in nb.prange(h):
+        for tx in range(w):
+            sim[ty, tx] = _similarity(cost[ty, tx], kn.similarity)
     for ty in nb.prange(h):
         acc = np.zeros(max(src.shape[2] - 3, 1))  # channels past RGB (scalars for RGB: the full-size vote is costly)
         patches = np.empty((n, 4), np.int64)  # covering patch centre (py, px; py = -1: off the field), source base
@@ -208,7 +212,7 @@ def vote(src, hole, nnf, cost, up, out, best, top, edge, kn):
         for tx in range(w):
             if not _any_hole(hole, up, ty, tx):
                 continue
-            _covering_patches(nnf, cost, up, ty, tx, R, patches, weights, kn)
+            _covering_patches(nnf, cost, sim, up, ty, tx, R, patches, weights)
             for uy in range(up):
                 for ux in range(up):
                     Y, X = up * ty + uy, up * tx + ux
@@ -228,7 +232,7 @@ def _any_hole(hole, up, ty, tx):
 
 
 @nb.njit(cache=True, inline="always")
-def _covering_patches(nnf, cost, up, ty, tx, R, patches, weights, kn):
+def _covering_patches(nnf, cost, sim, up, ty, tx, R, patches, weights):
     """The patches covering the field's pixel (ty, tx), in vote order: centre, the source its offset maps to (less
     the sub-pixel), distance and vote weight."""
     h, w = nnf.shape[1], nnf.shape[2]
@@ -242,7 +246,7 @@ def _covering_patches(nnf, cost, up, ty, tx, R, patches, weights, kn):
                 patches[i, 0], patches[i, 1] = py, px
                 patches[i, 2], patches[i, 3] = up * (nnf[0, py, px] + dy), up * (nnf[1, py, px] + dx)
                 weights[i, 0] = cost[py, px]
-                weights[i, 1] = _similarity(cost[py, px], kn.similarity)
+                weights[i, 1] = sim[py, px]
             i += 1
 
 
