@@ -7,6 +7,7 @@ import numba as nb
 import numpy as np
 
 from .pyramid import paste
+from .rows import spread, spread_row
 from .settings import TextureSettings
 
 STEPS = np.array([[0, 1], [0, -1], [1, 0], [-1, 0]])  # a pixel's four neighbours (a constant, not a setting)
@@ -51,7 +52,10 @@ def _seam_steps(out, known, hole, top, edges, limit):
     h, w = hole.shape
     b = np.zeros((h, w, 3), np.float32)
     b_near = np.zeros((h, w, 3), np.float32)
-    for y in nb.prange(h):
+    for i in nb.prange(spread(h)):
+        y = spread_row(i, h)
+        if y >= h:
+            continue
         for x in range(w):
             if not hole[y, x] or top[y, x, 0] < 0:
                 continue
@@ -103,7 +107,7 @@ def poisson(b: np.ndarray, hole: np.ndarray, lam: float, cycles: int, sweeps: in
     c = np.zeros_like(b)
     lam = np.float32(lam)
     if min(hole.shape) > 4:
-        rc, mc = _restrict(c, b, hole, lam)
+        rc, mc = _restrict(c, b, hole, lam, False)  # c = 0: the residual is b
         _prolong(c, poisson(rc, mc, 4 * lam, cycles, sweeps), hole, mc)
     for _ in range(cycles):
         _v_cycle(c, b, hole, lam, sweeps)
@@ -115,7 +119,7 @@ def _v_cycle(c, b, m, lam, sweeps):
     if min(m.shape) <= 4:
         _smooth(c, b, m, lam, 30)
         return
-    rc, mc = _restrict(c, b, m, lam)  # the residual's block sums: the coarse equation's right-hand side ...
+    rc, mc = _restrict(c, b, m, lam, True)  # the residual's block sums: the coarse equation's right-hand side ...
     e = np.zeros_like(rc)
     _v_cycle(e, rc, mc, np.float32(4 * lam), sweeps)  # ... with the weight 4x (a coarse pixel is four fine ones)
     _prolong(c, e, m, mc)
@@ -128,7 +132,10 @@ def _smooth(c, b, m, lam, sweeps):
     h, w = m.shape
     for _ in range(sweeps):
         for colour in range(2):
-            for y in nb.prange(h):
+            for i in nb.prange(spread(h)):
+                y = spread_row(i, h)
+                if y >= h:
+                    continue
                 for x in range((y + colour) % 2, w, 2):
                     if not m[y, x]:
                         continue
@@ -139,9 +146,14 @@ def _smooth(c, b, m, lam, sweeps):
 @nb.njit(cache=True, inline="always")
 def _gather(c, b, m, lam, y, x):
     """For the hole pixel (y, x): its diagonal lam + its neighbours in the image, and b plus the neighbours' c (a
-    kept neighbour's is 0)."""
+    kept neighbour's is 0: every caller's c is 0 outside the hole, so inside the image no neighbour is asked)."""
     h, w = m.shape
-    deg = lam
+    if 0 < y < h - 1 and 0 < x < w - 1:  # the common case, a third faster; the sums in the same order
+        return (np.float64(lam) + 4.0,
+                b[y, x, 0] + c[y, x + 1, 0] + c[y, x - 1, 0] + c[y + 1, x, 0] + c[y - 1, x, 0],
+                b[y, x, 1] + c[y, x + 1, 1] + c[y, x - 1, 1] + c[y + 1, x, 1] + c[y - 1, x, 1],
+                b[y, x, 2] + c[y, x + 1, 2] + c[y, x - 1, 2] + c[y + 1, x, 2] + c[y - 1, x, 2])
+    deg = np.float64(lam)
     a0, a1, a2 = b[y, x, 0], b[y, x, 1], b[y, x, 2]
     for d in range(4):
         qy, qx = y + STEPS[d, 0], x + STEPS[d, 1]
@@ -155,20 +167,29 @@ def _gather(c, b, m, lam, y, x):
 
 
 @nb.njit(cache=True, parallel=True)
-def _restrict(c, b, m, lam):
+def _restrict(c, b, m, lam, residual):
     """The residual b - A c summed over 2x2 blocks, and the coarse hole (blocks wholly in the hole: a coarse pixel
-    that is partly kept would carry the correction into the kept pixels' fixed zero, and the cycles diverged)."""
+    that is partly kept would carry the correction into the kept pixels' fixed zero, and the cycles diverged).
+    ``residual=False`` when c is 0: b's block sums, the same numbers without reading c."""
     h, w = m.shape
     H, W = (h + 1) // 2, (w + 1) // 2
     rc = np.zeros((H, W, 3), np.float32)
     mc = np.zeros((H, W), np.bool_)
-    for Y in nb.prange(H):
+    for i in nb.prange(spread(H)):
+        Y = spread_row(i, H)
+        if Y >= H:
+            continue
         for X in range(W):
             whole = True
             for y in range(2 * Y, 2 * Y + 2):
                 for x in range(2 * X, 2 * X + 2):
                     if y >= h or x >= w or not m[y, x]:
                         whole = False
+                        continue
+                    if not residual:
+                        rc[Y, X, 0] += b[y, x, 0]
+                        rc[Y, X, 1] += b[y, x, 1]
+                        rc[Y, X, 2] += b[y, x, 2]
                         continue
                     deg, a0, a1, a2 = _gather(c, b, m, lam, y, x)
                     rc[Y, X, 0] += a0 - deg * c[y, x, 0]
@@ -183,7 +204,10 @@ def _prolong(c, e, m, mc):
     """c += the coarse correction e interpolated bilinearly (cell-centred; coarse pixels outside the hole count 0)."""
     h, w = m.shape
     H, W = mc.shape
-    for y in nb.prange(h):
+    for i in nb.prange(spread(h)):
+        y = spread_row(i, h)
+        if y >= h:
+            continue
         iy, jy = y // 2, min(max(y // 2 + (1 if y % 2 else -1), 0), H - 1)
         for x in range(w):
             if not m[y, x]:

@@ -7,6 +7,7 @@ import numba as nb
 import numpy as np
 
 from .pyramid import low_pass
+from .rows import spread, spread_row
 from .settings import TextureSettings
 
 
@@ -55,7 +56,10 @@ def upsample_field(nnf, h, w):
     parent (so a coherent copy stays coherent), clipped to the image."""
     out = np.empty((2, h, w), np.int32)
     ph, pw = nnf.shape[1], nnf.shape[2]
-    for y in nb.prange(h):
+    for i in nb.prange(spread(h)):
+        y = spread_row(i, h)
+        if y >= h:
+            continue
         py = min(y // 2, ph - 1)
         for x in range(w):
             px = min(x // 2, pw - 1)
@@ -123,7 +127,10 @@ def costs(t, s, hole, far, active, nnf, seed, kn):
     gets random retries (each row its own generator, so rows run in parallel)."""
     h, w = active.shape
     cost = np.zeros((h, w), np.float64)
-    for y in nb.prange(h):
+    for i in nb.prange(spread(h)):
+        y = spread_row(i, h)
+        if y >= h:
+            continue
         state = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(y + 7)
         for x in range(w):
             if not active[y, x]:
@@ -156,7 +163,8 @@ def minimize(t, s, hole, far, active, nnf, cost, passes, seed, reach, kn):
         reverse = p % 2 == 1
         shift = rows // 2 if reverse else 0
         step = -1 if reverse else 1
-        for band in nb.prange(bands + 1):
+        for k in nb.prange(bands + 1):
+            band = 2 * np.int64(k) % (bands + 1) if bands % 2 == 0 else np.int64(k)  # evens, then odds: a spread each
             y0, y1 = max(0, band * rows - shift), min(h, (band + 1) * rows - shift)
             state = np.uint64(seed + p) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(band + 1)
             for i in range(max(0, y1 - y0)):
@@ -205,7 +213,10 @@ def vote(src, hole, nnf, cost, up, out, best, top, edge, kn):
     for ty in nb.prange(h):
         for tx in range(w):
             sim[ty, tx] = _similarity(cost[ty, tx], kn.similarity)
-    for ty in nb.prange(h):
+    for i in nb.prange(spread(h)):  # the hole's rows shared evenly between the threads
+        ty = spread_row(i, h)
+        if ty >= h:
+            continue
         acc = np.zeros(max(src.shape[2] - 3, 1))  # channels past RGB (scalars for RGB: the full-size vote is costly)
         patches = np.empty((n, 4), np.int64)  # covering patch centre (py, px; py = -1: off the field), source base
         weights = np.empty((n, 2))  # the patch's distance and vote weight
