@@ -6,17 +6,16 @@ import numba as nb
 import numpy as np
 
 from .pyramid import low_pass
-from .rows import spread, spread_row
+from .rows import spread
 from .settings import TextureSettings
 
 
 @nb.njit(cache=True, parallel=True)
 def fade_colour(pull, dist, hole, trust):
     """In the hole, in place: the pull's colour (each channel minus the pixels' grey) times exp(-dist / trust)."""
-    for i in nb.prange(spread(hole.shape[0])):
-        y = spread_row(i, hole.shape[0])
-        if y >= hole.shape[0]:
-            continue
+    order = spread(hole.shape[0])
+    for i in nb.prange(hole.shape[0]):
+        y = order[i]
         for x in range(hole.shape[1]):
             if hole[y, x]:
                 t = np.float32(np.exp(-dist[y, x] / trust))
@@ -82,10 +81,9 @@ def _rarer(d, r0, g0, b0, r1, g1, b1):
 @nb.njit(cache=True, parallel=True)
 def keep_to_palette(pull, est, hole, dens, power):
     """In the hole, in place: the pull times (density of est + pull / density of est)^``power`` where that is below 1."""
-    for i in nb.prange(spread(hole.shape[0])):
-        y = spread_row(i, hole.shape[0])
-        if y >= hole.shape[0]:
-            continue
+    order = spread(hole.shape[0])
+    for i in nb.prange(hole.shape[0]):
+        y = order[i]
         for x in range(hole.shape[1]):
             if hole[y, x]:
                 ratio = _rarer(dens, est[y, x, 0], est[y, x, 1], est[y, x, 2], est[y, x, 0] + pull[y, x, 0],
@@ -103,10 +101,9 @@ def soften(out, low, wide, dist, hole, gain, near, band_gain, far):
     linearly to ``band_gain`` at ``far`` px (one pass, no full-size temporaries: on a 12 MP crop those cost more than
     the rest)."""
     h, w = hole.shape
-    for i in nb.prange(spread(h)):
-        y = spread_row(i, h)
-        if y >= h:
-            continue
+    order = spread(h)
+    for i in nb.prange(h):
+        y = order[i]
         for x in range(w):
             if hole[y, x]:
                 g = np.float32(1 - (1 - gain) * (1 - np.exp(-dist[y, x] / near)))
@@ -128,10 +125,9 @@ def lift_veil(out, copied, hole, dens, sigma, cfg: TextureSettings):
 @nb.njit(cache=True, parallel=True)
 def _off_palette(out, copied, hole, dens, off):
     """``off`` in the hole: 1 - (density of ``out`` / density of ``copied``), 0 where ``out`` is as common."""
-    for i in nb.prange(spread(hole.shape[0])):
-        y = spread_row(i, hole.shape[0])
-        if y >= hole.shape[0]:
-            continue
+    order = spread(hole.shape[0])
+    for i in nb.prange(hole.shape[0]):
+        y = order[i]
         for x in range(hole.shape[1]):
             if hole[y, x]:
                 off[y, x] = 1 - _rarer(dens, copied[y, x, 0], copied[y, x, 1], copied[y, x, 2], out[y, x, 0],
@@ -141,10 +137,9 @@ def _off_palette(out, copied, hole, dens, off):
 @nb.njit(cache=True, parallel=True)
 def _undo(out, copied, hole, amount):
     """In the hole, in place: ``out`` moved back to ``copied`` by ``amount`` (0 to 1)."""
-    for i in nb.prange(spread(hole.shape[0])):
-        y = spread_row(i, hole.shape[0])
-        if y >= hole.shape[0]:
-            continue
+    order = spread(hole.shape[0])
+    for i in nb.prange(hole.shape[0]):
+        y = order[i]
         for x in range(hole.shape[1]):
             if hole[y, x] and amount[y, x] > 0:
                 for c in range(3):

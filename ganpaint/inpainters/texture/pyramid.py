@@ -6,7 +6,7 @@ import cv2
 import numba as nb
 import numpy as np
 
-from .rows import spread, spread_row
+from .rows import spread
 from .settings import TextureSettings
 
 
@@ -16,10 +16,9 @@ def paste(dst, src, mask, where):
     than ``np.copyto(where=mask[..., None])`` on a 2048² crop (11-13 against 46 ms), which does not vectorise the
     broadcast mask."""
     step = 0 if src.shape[0] == 1 and src.shape[1] == 1 else 1
-    for i in nb.prange(spread(mask.shape[0])):
-        y = spread_row(i, mask.shape[0])
-        if y >= mask.shape[0]:
-            continue
+    order = spread(mask.shape[0])
+    for i in nb.prange(mask.shape[0]):
+        y = order[i]
         for x in range(mask.shape[1]):
             if mask[y, x] == where:
                 for c in range(dst.shape[2]):
@@ -48,10 +47,9 @@ def downsample(img, hole):
     # read and wrote a third channel the two texture features do not have, a row's last pixel racing with the next
     # row's first one (fills changed from run to run under load): each scalar now stands for a channel that exists.
     first = min(nc, 3)
-    for i in nb.prange(spread(nh)):
-        y = spread_row(i, nh)
-        if y >= nh:
-            continue
+    order = spread(nh)
+    for i in nb.prange(nh):
+        y = order[i]
         acc = np.zeros(max(nc - first, 1))
         for x in range(nw):
             acc[:] = 0.0
@@ -92,10 +90,7 @@ def gradients(known, hole, guide):
     cannot tell)."""
     h, w = hole.shape
     out = np.zeros((h, w, 2), np.float32)
-    for i in nb.prange(spread(h)):
-        y = spread_row(i, h)
-        if y >= h:
-            continue
+    for y in nb.prange(h):
         for x in range(w):
             g = _grey(known, hole, guide, y, x)
             if x > 0:

@@ -7,7 +7,7 @@ import numba as nb
 import numpy as np
 
 from .pyramid import paste
-from .rows import spread, spread_row
+from .rows import spread
 from .settings import TextureSettings
 
 STEPS = np.array([[0, 1], [0, -1], [1, 0], [-1, 0]])  # a pixel's four neighbours (a constant, not a setting)
@@ -52,10 +52,9 @@ def _seam_steps(out, known, hole, top, edges, limit):
     h, w = hole.shape
     b = np.zeros((h, w, 3), np.float32)
     b_near = np.zeros((h, w, 3), np.float32)
-    for i in nb.prange(spread(h)):
-        y = spread_row(i, h)
-        if y >= h:
-            continue
+    order = spread(h)
+    for i in nb.prange(h):
+        y = order[i]
         for x in range(w):
             if not hole[y, x] or top[y, x, 0] < 0:
                 continue
@@ -130,12 +129,11 @@ def _v_cycle(c, b, m, lam, sweeps):
 def _smooth(c, b, m, lam, sweeps):
     """Red-black Gauss-Seidel sweeps in the hole (deterministic in parallel: a colour reads only the other)."""
     h, w = m.shape
+    order = spread(h)
     for _ in range(sweeps):
         for colour in range(2):
-            for i in nb.prange(spread(h)):
-                y = spread_row(i, h)
-                if y >= h:
-                    continue
+            for i in nb.prange(h):
+                y = order[i]
                 for x in range((y + colour) % 2, w, 2):
                     if not m[y, x]:
                         continue
@@ -175,10 +173,9 @@ def _restrict(c, b, m, lam, residual):
     H, W = (h + 1) // 2, (w + 1) // 2
     rc = np.zeros((H, W, 3), np.float32)
     mc = np.zeros((H, W), np.bool_)
-    for i in nb.prange(spread(H)):
-        Y = spread_row(i, H)
-        if Y >= H:
-            continue
+    order = spread(H)
+    for i in nb.prange(H):
+        Y = order[i]
         for X in range(W):
             whole = True
             for y in range(2 * Y, 2 * Y + 2):
@@ -204,10 +201,9 @@ def _prolong(c, e, m, mc):
     """c += the coarse correction e interpolated bilinearly (cell-centred; coarse pixels outside the hole count 0)."""
     h, w = m.shape
     H, W = mc.shape
-    for i in nb.prange(spread(h)):
-        y = spread_row(i, h)
-        if y >= h:
-            continue
+    order = spread(h)
+    for i in nb.prange(h):
+        y = order[i]
         iy, jy = y // 2, min(max(y // 2 + (1 if y % 2 else -1), 0), H - 1)
         for x in range(w):
             if not m[y, x]:

@@ -7,7 +7,7 @@ import numba as nb
 import numpy as np
 
 from .pyramid import low_pass
-from .rows import spread, spread_row
+from .rows import spread
 from .settings import TextureSettings
 
 
@@ -56,10 +56,7 @@ def upsample_field(nnf, h, w):
     parent (so a coherent copy stays coherent), clipped to the image."""
     out = np.empty((2, h, w), np.int32)
     ph, pw = nnf.shape[1], nnf.shape[2]
-    for i in nb.prange(spread(h)):
-        y = spread_row(i, h)
-        if y >= h:
-            continue
+    for y in nb.prange(h):
         py = min(y // 2, ph - 1)
         for x in range(w):
             px = min(x // 2, pw - 1)
@@ -127,10 +124,9 @@ def costs(t, s, hole, far, active, nnf, seed, kn):
     gets random retries (each row its own generator, so rows run in parallel)."""
     h, w = active.shape
     cost = np.zeros((h, w), np.float64)
-    for i in nb.prange(spread(h)):
-        y = spread_row(i, h)
-        if y >= h:
-            continue
+    order = spread(h)
+    for i in nb.prange(h):
+        y = order[i]
         state = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(y + 7)
         for x in range(w):
             if not active[y, x]:
@@ -213,10 +209,9 @@ def vote(src, hole, nnf, cost, up, out, best, top, edge, kn):
     for ty in nb.prange(h):
         for tx in range(w):
             sim[ty, tx] = _similarity(cost[ty, tx], kn.similarity)
-    for i in nb.prange(spread(h)):  # the hole's rows shared evenly between the threads
-        ty = spread_row(i, h)
-        if ty >= h:
-            continue
+    order = spread(h)  # the hole's rows shared evenly between the threads
+    for i in nb.prange(h):
+        ty = order[i]
         acc = np.zeros(max(src.shape[2] - 3, 1))  # channels past RGB (scalars for RGB: the full-size vote is costly)
         patches = np.empty((n, 4), np.int64)  # covering patch centre (py, px; py = -1: off the field), source base
         weights = np.empty((n, 2))  # the patch's distance and vote weight
