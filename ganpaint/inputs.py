@@ -10,6 +10,7 @@ import io
 import re
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -164,7 +165,10 @@ def open_mask(src, size: tuple[int, int]) -> np.ndarray:
 
 def looks_like_photo(gray: np.ndarray) -> bool:
     """Many distinct levels and much of the area in mid-grey: a photo, not a (soft-edged or JPEG) mask."""
-    counts = np.bincount(gray.ravel(), minlength=256)  # one pass: a 12 MP mask costs milliseconds
+    if gray.dtype == np.uint8:  # OpenCV's histogram: 1 ms at 2048², numpy's bincount 5 (it widens to int64 first)
+        counts = cv2.calcHist([np.ascontiguousarray(gray)], [0], None, [256], [0, 256]).ravel()
+    else:
+        counts = np.bincount(gray.ravel(), minlength=256)
     mid = counts[33:223].sum() / max(gray.size, 1)
     return bool(mid > 0.25 and np.count_nonzero(counts) > 64)
 

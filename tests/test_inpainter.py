@@ -526,7 +526,7 @@ def test_the_pull_keeps_to_the_photos_palette():
     photo has nowhere, and is nearly dropped; a pull to a lighter navy the leaves have, or along a sky's ramp, mostly
     stays."""
     from ganpaint.inpainters.texture import DEFAULT
-    from ganpaint.inpainters.texture.pull import keep_to_palette, palette_density
+    from ganpaint.inpainters.texture.pull import add_pull, palette_density
 
     rng = np.random.default_rng(0)
     h, w = 64, 64
@@ -538,9 +538,11 @@ def test_the_pull_keeps_to_the_photos_palette():
 
     def kept(photo, est, pull):
         p = np.broadcast_to(np.float32(pull), (h, w, 3)).copy()
-        keep_to_palette(p, np.broadcast_to(np.float32(est), (h, w, 3)).copy(), hole,
-                        palette_density(np.clip(photo, 0, 255).astype(np.uint8), hole, DEFAULT), DEFAULT.palette)
-        assert (p[~hole] == np.float32(pull)).all()  # kept pixels are not touched
+        e = np.broadcast_to(np.float32(est), (h, w, 3)).copy()
+        add_pull(p, e, hole, np.float32(1), palette_density(np.clip(photo, 0, 255).astype(np.uint8), hole, DEFAULT),
+                 DEFAULT.palette)
+        p -= e  # what is left of the pull
+        assert (p[~hole] == np.float32(pull)).all()  # kept pixels take the whole pull
         return float(np.abs(p[hole]).sum() / (np.abs(np.float32(pull)).sum() * hole.sum()))
 
     assert kept(bed, navy, (orange - navy) / 4) < 0.1

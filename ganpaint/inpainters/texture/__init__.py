@@ -24,8 +24,8 @@ import numpy as np
 
 from ... import timing
 from .memory import keep_freed_memory
-from .pull import fade_colour, keep_to_palette, lift_veil, palette_density, soften
-from .pyramid import gradients, low_pass, paste, pyramid, telea
+from .pull import add_pull, fade_colour, lift_veil, palette_density, soften
+from .pyramid import gradients, low_pass, paste, pyramid, split_photo, telea
 from .search import costs, far_sources, guide_targets, minimize, source_reach, upsample_field, vote
 from .seams import seam_correction
 from .settings import DEFAULT, TextureSettings, parse
@@ -75,16 +75,13 @@ class Pyramid:
 
     @classmethod
     def build(cls, rgb, hole, guide, guide_scale, cfg: TextureSettings) -> Pyramid:
-        # Whole-crop masked copies go through paste, not boolean indexing or np.where: on a stroke across a 12 MP
-        # photo those passes cost more than the texture itself.
-        known = rgb.astype(np.float32)
-        paste(known, np.zeros((1, 1, 3), np.float32), hole, True)
-        levels = pyramid(known, hole, cfg)
+        # Whole-crop masked copies go through numba kernels, not boolean indexing or np.where: on a stroke across a
+        # 12 MP photo those passes cost more than the texture itself.
+        known, filled = split_photo(rgb, guide, hole)
+        levels = pyramid(known, hole, cfg, whole=True)
         search_top = next((k for k, (_, m) in enumerate(levels) if max(m.shape) <= cfg.search_side), len(levels) - 1)
         full = search_top > 0 and max(hole.shape) <= cfg.full_search
         plain = search_top - 1 if full and cfg.full_features else search_top  # levels above it: features, guide term
-        filled = rgb.astype(np.float32)
-        paste(filled, guide, hole, True)
         targets = guide_targets(levels, filled, hole, plain, guide_scale, cfg) if cfg.guide_term and cfg.features else {}
         if cfg.features and plain < len(levels) - 1:
             grads = pyramid(gradients(known, hole, guide), hole, cfg)
@@ -176,11 +173,9 @@ def pull(p: Pyramid, rgb, hole, est, inside, guide_scale, cfg: TextureSettings):
     out = low_pass(p.filled, max(cfg.low_sigma * max(hole.shape), 0.5))
     if cfg.chroma_trust:
         fade_colour(out, inside, hole, np.float32(cfg.chroma_trust * guide_scale))
-    out *= cfg.low_alpha
     dens = palette_density(rgb, hole, cfg) if cfg.palette or cfg.lift_veil else None
-    if cfg.palette:
-        keep_to_palette(out, est, hole, dens, float(cfg.palette))
-    out += est
+    add_pull(out, est, hole, np.float32(cfg.low_alpha), dens if cfg.palette else np.ones((2, 2, 2), np.float32),
+             float(cfg.palette))
     return out, est, dens
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from .pyramid import low_pass
+from .pyramid import low_pass_each
 from .rows import spread
 from .settings import TextureSettings
 
@@ -83,19 +83,21 @@ def _rarer(d, r0, g0, b0, r1, g1, b1):
 
 
 @nb.njit(cache=True, parallel=True)
-def keep_to_palette(pull, est, hole, dens, power):
-    """In the hole, in place: the pull times (density of est + pull / density of est)^``power`` where that is below 1."""
+def add_pull(pull, est, hole, alpha, dens, power):
+    """In place, one pass: ``pull`` becomes ``est`` plus ``alpha`` times the pull, which in the hole is first kept to
+    the palette (``power`` > 0): times (density of est + pull / density of est)^``power`` where that is below 1."""
     order = spread(hole.shape[0])
     for i in nb.prange(hole.shape[0]):
         y = order[i]
         for x in range(hole.shape[1]):
-            if hole[y, x]:
-                ratio = _rarer(dens, est[y, x, 0], est[y, x, 1], est[y, x, 2], est[y, x, 0] + pull[y, x, 0],
-                               est[y, x, 1] + pull[y, x, 1], est[y, x, 2] + pull[y, x, 2])
+            p0, p1, p2 = pull[y, x, 0] * alpha, pull[y, x, 1] * alpha, pull[y, x, 2] * alpha
+            if power > 0 and hole[y, x]:
+                ratio = _rarer(dens, est[y, x, 0], est[y, x, 1], est[y, x, 2], est[y, x, 0] + p0, est[y, x, 1] + p1,
+                               est[y, x, 2] + p2)
                 if ratio < 1:
                     g = np.float32(ratio if power == 1 else ratio ** power)  # pow: half the kernel's time
-                    for ch in range(3):
-                        pull[y, x, ch] *= g
+                    p0, p1, p2 = p0 * g, p1 * g, p2 * g
+            pull[y, x, 0], pull[y, x, 1], pull[y, x, 2] = est[y, x, 0] + p0, est[y, x, 1] + p1, est[y, x, 2] + p2
 
 
 @nb.njit(cache=True, parallel=True)
@@ -120,22 +122,24 @@ def lift_veil(out, copied, hole, dens, sigma, cfg: TextureSettings):
     """In the hole, in place: the fades' change (``copied`` to ``out``) undone where, over a Gaussian of ``sigma`` px,
     the hole's pixels were faded to colours rarer (in the density ``dens``) than their copies' by a mean share past
     ``veil_low``, wholly past ``veil_high``."""
-    off = np.zeros(hole.shape, np.float32)
-    _off_palette(out, copied, hole, dens, off)
-    _undo(out, copied, hole, low_pass(off, sigma), low_pass(hole.astype(np.float32), sigma), np.float32(cfg.veil_low),
-          np.float32(cfg.veil_high - cfg.veil_low))
+    both = np.empty(hole.shape + (2,), np.float32)
+    _off_palette(out, copied, hole, dens, both)
+    _undo(out, copied, hole, *low_pass_each(both, sigma), np.float32(cfg.veil_low), np.float32(cfg.veil_high - cfg.veil_low))
 
 
 @nb.njit(cache=True, parallel=True)
-def _off_palette(out, copied, hole, dens, off):
-    """``off`` in the hole: 1 - (density of ``out`` / density of ``copied``), 0 where ``out`` is as common."""
+def _off_palette(out, copied, hole, dens, both):
+    """``both[..., 0]``: 1 - (density of ``out`` / density of ``copied``) in the hole, 0 where ``out`` is as common
+    and outside; ``both[..., 1]``: the hole as 1 and 0."""
     order = spread(hole.shape[0])
     for i in nb.prange(hole.shape[0]):
         y = order[i]
         for x in range(hole.shape[1]):
+            both[y, x, 0] = both[y, x, 1] = 0
             if hole[y, x]:
-                off[y, x] = 1 - _rarer(dens, copied[y, x, 0], copied[y, x, 1], copied[y, x, 2], out[y, x, 0],
-                                       out[y, x, 1], out[y, x, 2])
+                both[y, x, 0] = 1 - _rarer(dens, copied[y, x, 0], copied[y, x, 1], copied[y, x, 2], out[y, x, 0],
+                                           out[y, x, 1], out[y, x, 2])
+                both[y, x, 1] = 1
 
 
 @nb.njit(cache=True, parallel=True)
