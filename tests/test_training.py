@@ -378,3 +378,20 @@ def test_the_training_state_exports_as_weights_with_its_whole_history(tmp_path):
     for k, v in state_generator(DEFAULT).state_dict().items():
         assert torch.equal(exported.generator.state_dict()[k], v)
     assert exported.max_side == GANInpainter(weights=str(DEFAULT)).max_side == 384  # the 256² crop's working side
+
+
+def test_the_training_clock_leaves_out_a_pause(monkeypatch):
+    """A run stopped with SIGSTOP while tests have the CPU: the minutes it records (and its --max-minutes budget)
+    count the steps, not the pause."""
+    from ganpaint.training import common
+
+    now = [1000.0]
+    monkeypatch.setattr(common.time, "time", lambda: now[0])
+    timer = common.Timer(pause=120)
+    for _ in range(30):  # 30 steps of 2 s
+        now[0] += 2
+        timer.minutes()
+    now[0] += 15 * 60  # stopped for 15 minutes
+    timer.minutes()
+    now[0] += 2
+    assert timer.minutes() == (31 * 2) / 60

@@ -205,11 +205,19 @@ class CSVLog:
 
 
 class Timer:
-    def __init__(self):
-        self.start = time.time()
+    """Training minutes: the wall time between readings (one a step at least), less any gap over ``pause`` seconds:
+    a run stopped with SIGSTOP while tests or benchmarks have the CPU did not train then (and its --max-minutes
+    budget goes on after SIGCONT)."""
+
+    def __init__(self, pause: float = 120.0):
+        self.last, self.total, self.pause = time.time(), 0.0, pause
 
     def minutes(self) -> float:
-        return (time.time() - self.start) / 60
+        now = time.time()
+        if now - self.last < self.pause:
+            self.total += now - self.last
+        self.last = now
+        return self.total / 60
 
 
 def unwrap(model):
