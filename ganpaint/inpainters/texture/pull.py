@@ -95,7 +95,7 @@ def add_pull(pull, est, hole, alpha, dens, power):
                 ratio = _rarer(dens, est[y, x, 0], est[y, x, 1], est[y, x, 2], est[y, x, 0] + p0, est[y, x, 1] + p1,
                                est[y, x, 2] + p2)
                 if ratio < 1:
-                    g = np.float32(ratio if power == 1 else ratio ** power)  # pow: half the kernel's time
+                    g = np.float32(ratio if power == 1 else ratio ** power)  # pow was a third of the kernel's time
                     p0, p1, p2 = p0 * g, p1 * g, p2 * g
             pull[y, x, 0], pull[y, x, 1], pull[y, x, 2] = est[y, x, 0] + p0, est[y, x, 1] + p1, est[y, x, 2] + p2
 
@@ -124,7 +124,8 @@ def lift_veil(out, copied, hole, dens, sigma, cfg: TextureSettings):
     ``veil_low``, wholly past ``veil_high``."""
     both = np.empty(hole.shape + (2,), np.float32)
     _off_palette(out, copied, hole, dens, both)
-    _undo(out, copied, hole, *low_pass_each(both, sigma), np.float32(cfg.veil_low), np.float32(cfg.veil_high - cfg.veil_low))
+    _undo(out, copied, hole, *low_pass_each(both, sigma), np.float32(cfg.veil_low),
+          np.float32(cfg.veil_high - cfg.veil_low))
 
 
 @nb.njit(cache=True, parallel=True)

@@ -44,7 +44,8 @@ def split_photo(rgb, guide, hole):
     return known, filled
 
 
-def pyramid(img: np.ndarray, hole: np.ndarray, cfg: TextureSettings, whole: bool = False) -> list[tuple[np.ndarray, np.ndarray]]:
+def pyramid(img: np.ndarray, hole: np.ndarray, cfg: TextureSettings,
+            whole: bool = False) -> list[tuple[np.ndarray, np.ndarray]]:
     """Levels (image, hole) from the full size down to about 1/``coarse_fraction`` of the long side. ``whole``: the
     image holds whole numbers of 8 bits (the photo), so its first halving, the costly one, runs separably."""
     stop = max(cfg.coarse_min, max(hole.shape) / cfg.coarse_fraction)
