@@ -27,7 +27,7 @@ def seam_correction(out, rgb, known, hole, top, cfg: TextureSettings) -> np.ndar
         read = cv2.dilate(where, np.ones((2 * reach + 3,) * 2, np.uint8)).view(np.bool_)
         update = cv2.dilate(where, np.ones((2 * reach + 1,) * 2, np.uint8)).view(np.bool_) & hole
         local = np.empty_like(near)
-        _zero_where(local, read)
+        paste(local, np.zeros((1, 1, 3), np.float32), read, True)
         _smooth(local, near, hole, np.float32(cfg.seam_local), cfg.seam_local_sweeps, update)
         _add_where(c, local, update)
     return c
@@ -153,17 +153,6 @@ def _smooth(c, b, m, lam, sweeps, where):
                         continue
                     deg, a0, a1, a2 = _gather(c, b, m, lam, y, x)
                     c[y, x, 0], c[y, x, 1], c[y, x, 2] = a0 / deg, a1 / deg, a2 / deg
-
-
-@nb.njit(cache=True, parallel=True)
-def _zero_where(c, where):
-    order = spread(where.shape[0])
-    for i in nb.prange(where.shape[0]):
-        y = order[i]
-        for x in range(where.shape[1]):
-            if where[y, x]:
-                for k in range(3):
-                    c[y, x, k] = 0
 
 
 @nb.njit(cache=True, parallel=True)
