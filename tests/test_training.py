@@ -1,6 +1,7 @@
 import csv
 import json
 
+import numpy as np
 import pytest
 import torch
 
@@ -67,6 +68,20 @@ def test_the_mask_mix_flag_reaches_the_training_masks(photos):
     for i in range(8):  # outpainting borders only: a mask touches the photo's edge across a whole side
         m = ds[i][1][0].bool()
         assert m.any() and any(bool(side.all()) for side in (m[0], m[-1], m[:, 0], m[:, -1]))
+
+
+def test_the_crop_scale_flag_sets_how_much_of_the_photo_a_crop_shows(tmp_path):
+    from PIL import Image
+
+    half = np.zeros((64, 64, 3), np.uint8)
+    half[:, 32:] = 255  # left half black, right half white
+    Image.fromarray(half).save(tmp_path / "half.png")
+    cfg = parse_config(GANConfig, ["--crop-scale", "1,1"])
+    assert cfg.crop_scale == (1.0, 1.0)
+    whole, zoomed = TrainSet(tmp_path, size=32, scale=cfg.crop_scale), TrainSet(tmp_path, size=32, scale=(0.3, 0.3))
+    shares = [float(whole[i][0].mean()) for i in range(8)]
+    assert all(abs(s) < 0.05 for s in shares)  # the whole photo: half black, half white ([-1, 1] scale)
+    assert max(abs(float(zoomed[i][0].mean())) for i in range(8)) > 0.5  # a 30 % crop mostly sees one half
 
 
 def tiny_run(photos, out, steps, resume=False):

@@ -83,7 +83,8 @@ def main(cfg: DiffusionConfig):
     cfg, device, state = run.cfg, run.device, run.state
 
     # 2. Data: the GAN's crops and masks
-    dataset = TrainSet(cfg.data, cfg.size, seed=cfg.seed, mask_mix=cfg.mask_mix, jitter=cfg.jitter)
+    dataset = TrainSet(cfg.data, cfg.size, seed=cfg.seed, scale=cfg.crop_scale, mask_mix=cfg.mask_mix,
+                       jitter=cfg.jitter)
     val_images, val_masks = validation_set(cfg.val_data, cfg.size, n=cfg.val_n) if cfg.val_data else (None, None)
 
     # 3. Model and noise schedule

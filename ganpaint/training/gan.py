@@ -242,7 +242,8 @@ def main(cfg: GANConfig):
     cfg, device, state = run.cfg, run.device, None if saved else run.state
 
     # 2. Data
-    dataset = TrainSet(cfg.data, cfg.size, seed=cfg.seed, mask_mix=cfg.mask_mix, jitter=cfg.jitter)
+    dataset = TrainSet(cfg.data, cfg.size, seed=cfg.seed, scale=cfg.crop_scale, mask_mix=cfg.mask_mix,
+                       jitter=cfg.jitter)
     val_images, val_masks = validation_set(cfg.val_data, cfg.size, n=cfg.val_n) if cfg.val_data and run.main_proc else (None, None)
 
     # 3. Models and losses
