@@ -215,10 +215,14 @@ def vote(src, hole, nnf, cost, up, out, best, top, edge, kn):
         acc = np.zeros(max(src.shape[2] - 3, 1))  # channels past RGB (scalars for RGB: the full-size vote is costly)
         patches = np.empty((n, 4), np.int64)  # covering patch centre (py, px; py = -1: off the field), source base
         weights = np.empty((n, 2))  # the patch's distance and vote weight
+        edges = np.empty((4, 3))  # _vote_block's fallback copies
         for tx in range(w):
             if not _any_hole(hole, up, ty, tx):
                 continue
             _covering_patches(nnf, cost, sim, up, ty, tx, R, patches, weights)
+            if up == 2 and src.shape[2] == 3 and _whole_block(hole, 2 * ty, 2 * tx):
+                _vote_block(src, hole, nnf, out, best, top, edge, kn, 2 * ty, 2 * tx, patches, weights, edges)
+                continue
             for uy in range(up):
                 for ux in range(up):
                     Y, X = up * ty + uy, up * tx + ux
@@ -235,6 +239,91 @@ def _any_hole(hole, up, ty, tx):
             if hole[Y, X]:
                 return True
     return False
+
+
+@nb.njit(cache=True, inline="always")
+def _whole_block(hole, Y, X):
+    H, W = hole.shape
+    return Y + 1 < H and X + 1 < W and hole[Y, X] and hole[Y, X + 1] and hole[Y + 1, X] and hole[Y + 1, X + 1]
+
+
+@nb.njit(cache=True, inline="always")
+def _vote_block(src, hole, nnf, out, best, top, edge, kn, Y, X, patches, weights, edges):
+    """_vote_pixel for the 2x2 hole pixels of one field pixel at once (RGB, ``up`` = 2): each covering patch is read
+    once for the four, whose running votes stay in registers (a quarter faster at 2048²; the same sums in the same
+    order, so the same fills)."""
+    s0 = s1 = s2 = s3 = (0.0, 0.0, 0.0, 0.0, np.inf, np.int64(-1), np.int64(-1))
+    for j in range(4):
+        edges[j, 0], edges[j, 1] = np.inf, -1
+    for i in range(patches.shape[0]):
+        py = patches[i, 0]
+        if py < 0:
+            continue
+        px, by, bx = patches[i, 1], patches[i, 2], patches[i, 3]
+        d, k = weights[i, 0], weights[i, 1]
+        s0, ok = _take(src, hole, by, bx, d, k, best, s0)
+        if edge and not ok:
+            _edge_copy(nnf, hole, py, px, 0, 0, d, edges, 0)
+        s1, ok = _take(src, hole, by, bx + 1, d, k, best, s1)
+        if edge and not ok:
+            _edge_copy(nnf, hole, py, px, 0, 1, d, edges, 1)
+        s2, ok = _take(src, hole, by + 1, bx, d, k, best, s2)
+        if edge and not ok:
+            _edge_copy(nnf, hole, py, px, 1, 0, d, edges, 2)
+        s3, ok = _take(src, hole, by + 1, bx + 1, d, k, best, s3)
+        if edge and not ok:
+            _edge_copy(nnf, hole, py, px, 1, 1, d, edges, 3)
+    _write_vote(src, out, top, best, kn, Y, X, s0, edges, 0)
+    _write_vote(src, out, top, best, kn, Y, X + 1, s1, edges, 1)
+    _write_vote(src, out, top, best, kn, Y + 1, X, s2, edges, 2)
+    _write_vote(src, out, top, best, kn, Y + 1, X + 1, s3, edges, 3)
+
+
+@nb.njit(cache=True, inline="always")
+def _edge_copy(nnf, hole, py, px, uy, ux, d, edges, j):
+    """The final vote's fallback for pixel ``j`` where the patch cannot copy to it: what the patch copies to its own
+    centre, if the patch is the closest so far."""
+    if d < edges[j, 0]:
+        cy, cx = 2 * nnf[0, py, px] + uy, 2 * nnf[1, py, px] + ux
+        if 0 <= cy < hole.shape[0] and 0 <= cx < hole.shape[1] and not hole[cy, cx]:
+            edges[j, 0], edges[j, 1], edges[j, 2] = d, cy, cx
+
+
+@nb.njit(cache=True, inline="always")
+def _take(src, hole, sy, sx, d, k, best, st):
+    """One covering patch's copy into a pixel's running vote ``st`` (a0, a1, a2, weights, closest: distance, y, x);
+    False where it copies from off the photo or from the hole."""
+    a0, a1, a2, n, top_cost, top_y, top_x = st
+    if sy < 0 or sy >= hole.shape[0] or sx < 0 or sx >= hole.shape[1] or hole[sy, sx]:
+        return st, False
+    if d < top_cost:
+        top_cost, top_y, top_x = d, sy, sx
+    if best < 1.0:
+        a0 += k * src[sy, sx, 0]
+        a1 += k * src[sy, sx, 1]
+        a2 += k * src[sy, sx, 2]
+        n += k
+    return (a0, a1, a2, n, top_cost, top_y, top_x), True
+
+
+@nb.njit(cache=True, inline="always")
+def _write_vote(src, out, top, best, kn, Y, X, st, edges, j):
+    """_vote_pixel's result from a running vote (RGB); ``edges[j]``: (distance, y, x) of its fallback copy."""
+    a0, a1, a2, n, _, top_y, top_x = st
+    if top.shape[0] == out.shape[0]:
+        top[Y, X, 0], top[Y, X, 1] = top_y, top_x
+    if n > 0:
+        m = 1.0 - best
+        out[Y, X, 0] = best * src[top_y, top_x, 0] + m * a0 / n
+        out[Y, X, 1] = best * src[top_y, top_x, 1] + m * a1 / n
+        out[Y, X, 2] = best * src[top_y, top_x, 2] + m * a2 / n
+    elif (best > 0.0 or kn.far_vote) and top_y >= 0:
+        for c in range(3):
+            out[Y, X, c] = src[top_y, top_x, c]
+    elif edges[j, 1] >= 0:
+        ey, ex = np.int64(edges[j, 1]), np.int64(edges[j, 2])
+        for c in range(3):
+            out[Y, X, c] = src[ey, ex, c]
 
 
 @nb.njit(cache=True, inline="always")
