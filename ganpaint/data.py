@@ -12,6 +12,8 @@ from PIL import Image, ImageOps
 from .masks import TRAINING_MIX, difficulty_mask, training_mask
 from .tensors import to_tensor, to_uint8  # noqa: F401  (also imported from here by training code)
 
+CROP_SCALE = (0.35, 1.0)  # a training crop's side as a share of the photo's short side
+
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp"}
 
 
@@ -63,7 +65,7 @@ class TrainSet(torch.utils.data.Dataset):
     batches the uninterrupted run would have seen.
     """
 
-    def __init__(self, root, size: int = 256, seed: int = 0, scale=(0.35, 1.0), length: int = 10**9,
+    def __init__(self, root, size: int = 256, seed: int = 0, scale=CROP_SCALE, length: int = 10**9,
                  mask_mix=TRAINING_MIX, jitter: float = 0.0):
         self.files = list_images(root)
         self.size, self.seed, self.scale, self.length, self.mask_mix = size, seed, scale, length, tuple(mask_mix)

@@ -19,6 +19,7 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
+from ..data import CROP_SCALE
 from ..masks import TRAINING_MIX
 from ..tensors import pick_device
 
@@ -39,7 +40,7 @@ class RunConfig:
     decay_start: float = 0.6  # cosine decay to 10 % over the last 40 % of --steps
     # shares of the training masks: strokes and boxes, outpainting borders, vertical bridges, diagonal bridges
     mask_mix: tuple = TRAINING_MIX
-    crop_scale: tuple = (0.35, 1.0)  # each crop's side as a share of the photo's short side (the fill sees 1.0)
+    crop_scale: tuple = CROP_SCALE  # each crop's side as a share of the photo's short side (the fill sees 1.0)
     jitter: float = 0.0  # colour jitter of the training crops (brightness, contrast, saturation, white balance)
     ema_decay: float = 0.999
     # system
