@@ -305,6 +305,16 @@ def test_the_committed_training_state_resumes_on_a_tiny_set(photos, tmp_path):
     assert rows[: len(rows_before)] == rows_before and int(rows[-1]["step"]) == after["step"]  # the log goes on
 
 
+def test_a_resumed_run_goes_on_to_its_own_length_unless_steps_is_given():
+    """`train.py gan --resume-from training_state/gan` with no --steps goes on: the state is past the CLI's default."""
+    from ganpaint.training.common import resumed_config
+
+    saved = {"steps": 60000, "lr_g": 5e-5, "max_minutes": 130.0, "mask_mix": [0.4, 0.35, 0.15, 0.1]}
+    cfg = resumed_config(GANConfig(max_minutes=20), saved)
+    assert (cfg.steps, cfg.lr_g, cfg.max_minutes, cfg.mask_mix) == (60000, 5e-5, 20, (0.4, 0.35, 0.15, 0.1))
+    assert resumed_config(GANConfig(steps=70000), saved).steps == 70000
+
+
 def test_a_missing_training_state_is_a_clear_error(photos, tmp_path):
     (tmp_path / "state").mkdir()
     with pytest.raises(FileNotFoundError, match="no training state .*generator.safetensors"):

@@ -84,13 +84,23 @@ def parse_config(cls, argv=None, prog=None):
 
 
 # Flags a resumed run takes from the command line; everything else comes from the checkpoint.
-RUNTIME_FLAGS = {"steps", "max_minutes", "resume", "push_to_hub", "val_every", "ckpt_every", "num_workers", "threads", "device"}
+RUNTIME_FLAGS = {"max_minutes", "resume", "push_to_hub", "val_every", "ckpt_every", "num_workers", "threads", "device"}
+
+
+def resumed_config(cfg, saved: dict, keep=frozenset()):
+    """``cfg`` with a saved run's config, but for RUNTIME_FLAGS, ``keep`` and ``--steps`` where it is given: a resumed
+    run goes on to the length it was started with (a CLI default below its step would stop it at once)."""
+    default_steps = next(f.default for f in dataclasses.fields(cfg) if f.name == "steps")
+    keep = RUNTIME_FLAGS | set(keep) | ({"steps"} if cfg.steps != default_steps else set())
+    saved = {k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()}
+    return dataclasses.replace(cfg, **{k: v for k, v in saved.items() if k not in keep and hasattr(cfg, k)})
 
 
 def start_run(cfg):
     """Output folder, device and, with ``--resume``, the checkpoint state.
 
-    Returns (cfg, state, out, device): a resumed run keeps its saved config except RUNTIME_FLAGS.
+    Returns (cfg, state, out, device): a resumed run keeps its saved config except RUNTIME_FLAGS
+    and a given ``--steps``.
     """
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -104,8 +114,7 @@ def start_run(cfg):
     state = None
     if cfg.resume and (out / "ckpt.pt").exists():
         state = load_checkpoint(out / "ckpt.pt")
-        saved = {k: tuple(v) if isinstance(v, list) else v for k, v in state["config"].items()}
-        cfg = dataclasses.replace(cfg, **{k: v for k, v in saved.items() if k not in RUNTIME_FLAGS and hasattr(cfg, k)})
+        cfg = resumed_config(cfg, state["config"])
     (out / "config.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=2))
     return cfg, state, out, device
 

@@ -78,7 +78,7 @@ def save(run, unet, ema: EMA, opt, scheduler):
 def main(cfg: DiffusionConfig):
     from diffusers import DDPMScheduler
 
-    # 1. Setup; with --resume the checkpoint's config wins, except for the budget and where to stop
+    # 1. Setup; with --resume the checkpoint's config wins, except for the budget and a given --steps
     run = open_run(cfg)
     cfg, device, state = run.cfg, run.device, run.state
 
