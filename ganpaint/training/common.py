@@ -87,11 +87,15 @@ def parse_config(cls, argv=None, prog=None):
 RUNTIME_FLAGS = {"max_minutes", "resume", "push_to_hub", "val_every", "ckpt_every", "num_workers", "threads", "device"}
 
 
+def given_flags(cfg) -> set:
+    """The flags of ``cfg`` not at their defaults: those set on the command line."""
+    return {f.name for f in dataclasses.fields(cfg) if getattr(cfg, f.name) != f.default}
+
+
 def resumed_config(cfg, saved: dict, keep=frozenset()):
     """``cfg`` with a saved run's config, but for RUNTIME_FLAGS, ``keep`` and ``--steps`` where it is given: a resumed
     run goes on to the length it was started with (a CLI default below its step would stop it at once)."""
-    default_steps = next(f.default for f in dataclasses.fields(cfg) if f.name == "steps")
-    keep = RUNTIME_FLAGS | set(keep) | ({"steps"} if cfg.steps != default_steps else set())
+    keep = RUNTIME_FLAGS | set(keep) | (given_flags(cfg) & {"steps"})
     saved = {k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()}
     return dataclasses.replace(cfg, **{k: v for k, v in saved.items() if k not in keep and hasattr(cfg, k)})
 

@@ -83,12 +83,11 @@ def resume_run(run, folder) -> dict:
     Returns the state (with its ``models``) for the caller to load into its modules."""
     import dataclasses
 
-    from .common import resumed_config, run_hardware
+    from .common import given_flags, resumed_config, run_hardware
 
     state = load_state(folder)
-    # Flags set on the command line (not at their defaults) win over the saved ones, like the runtime flags.
-    given = {f.name for f in dataclasses.fields(run.cfg) if getattr(run.cfg, f.name) != f.default}
-    run.cfg = resumed_config(run.cfg, state["config"], given | {"out", "resume_from", "save_state"})
+    # Flags set on the command line win over the saved ones, like the runtime flags.
+    run.cfg = resumed_config(run.cfg, state["config"], given_flags(run.cfg) | {"out", "resume_from", "save_state"})
     (run.out / "config.json").write_text(json.dumps(dataclasses.asdict(run.cfg), indent=2))
     run.step, run.minutes_before = state["step"], state["minutes"]
     run.hardware = run_hardware(state, run.device, run.world)
